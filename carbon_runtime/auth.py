@@ -1,0 +1,184 @@
+"""Authentication: JWT verification and the principal handed to every handler.
+
+Dev: HS256 with CARBON_JWT_SECRET. Production: RS256/ES256 verified against the OIDC issuer's JWKS,
+with issuer and audience checked; the HS256 dev secret is refused (ServiceSettings refuses to start).
+The same bearer token travels from the gateway to the subgraph and on in gRPC metadata, so every
+service checks the caller itself instead of trusting the hop before it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+
+from carbon_runtime.errors import DomainError, ErrorCode
+from carbon_runtime.settings import AuthSettings
+
+ROLES = frozenset(
+    {
+        "REGISTRY_ADMIN",
+        "PROGRAM_ADMIN",
+        "EXCHANGE_ADMIN",
+        "VERIFIER",
+        "PROPONENT",
+        "ACCOUNT_HOLDER",
+        "TRADER",
+        "AUDITOR",
+        # Internal: a platform service acting on its own behalf (e.g. the exchange settling a trade).
+        "SERVICE",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str | None
+    organization_id: str | None
+    roles: frozenset[str] = field(default_factory=frozenset)
+    token: str | None = None
+
+    @property
+    def authenticated(self) -> bool:
+        return self.user_id is not None
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def member_of(self, organization_id: str | None) -> bool:
+        return organization_id is not None and self.organization_id == organization_id
+
+
+ANONYMOUS = Principal(user_id=None, organization_id=None)
+
+
+def unauthenticated(message: str) -> DomainError:
+    return DomainError(ErrorCode.UNAUTHENTICATED, "UNAUTHENTICATED", message)
+
+
+def require_authenticated(p: Principal) -> None:
+    if not p.authenticated:
+        raise unauthenticated("this operation needs a bearer token")
+
+
+def require_role(p: Principal, *roles: str) -> None:
+    require_authenticated(p)
+    if not p.has_role(*roles):
+        raise DomainError(
+            ErrorCode.FORBIDDEN, "NOT_AUTHORIZED", f"this operation needs one of the roles {', '.join(roles)}"
+        )
+
+
+class TokenVerifier:
+    def __init__(self, settings: AuthSettings, *, production: bool) -> None:
+        self.settings = settings
+        self.production = production
+        self._jwks: Any = None
+
+    def _jwks_client(self) -> Any:
+        if self._jwks is None:
+            self._jwks = jwt.PyJWKClient(str(self.settings.jwks_url), cache_keys=True, lifespan=300)
+        return self._jwks
+
+    def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise unauthenticated("the bearer token is not a JWT") from exc
+        alg = str(header.get("alg", ""))
+        options: Any = {"require": ["exp", "sub"]}
+        try:
+            if alg == "HS256":
+                if self.production:
+                    raise unauthenticated("HS256 tokens are refused in production")
+                claims = jwt.decode(
+                    token, self.settings.jwt_secret, algorithms=["HS256"], options=options,
+                    audience=self.settings.jwt_audience, issuer=None,
+                )  # fmt: skip
+            elif alg in ("RS256", "ES256") and self.settings.jwks_url:
+                key = self._jwks_client().get_signing_key_from_jwt(token).key
+                claims = jwt.decode(
+                    token, key, algorithms=[alg], options=options,
+                    audience=self.settings.jwt_audience, issuer=self.settings.oidc_issuer,
+                )  # fmt: skip
+            else:
+                raise unauthenticated(f"tokens signed with {alg or 'no algorithm'} are not accepted")
+        except jwt.ExpiredSignatureError as exc:
+            raise unauthenticated("the bearer token has expired") from exc
+        except jwt.PyJWTError as exc:
+            raise unauthenticated(f"the bearer token is invalid: {exc}") from exc
+        return principal_from_claims(claims, token)
+
+    def from_authorization(self, header: str | None) -> Principal:
+        if not header:
+            return ANONYMOUS
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise unauthenticated("the Authorization header must be 'Bearer <JWT>'")
+        return self.verify(token.strip())
+
+
+def principal_from_claims(claims: Mapping[str, Any], token: str | None = None) -> Principal:
+    roles_claim = claims.get("roles", [])
+    if not isinstance(roles_claim, list) or not all(isinstance(r, str) for r in roles_claim):
+        raise unauthenticated("the 'roles' claim must be a list of role names")
+    unknown = set(roles_claim) - ROLES
+    if unknown:
+        raise unauthenticated(f"unknown roles in token: {', '.join(sorted(unknown))}")
+    org = claims.get("org")
+    return Principal(
+        user_id=str(claims["sub"]),
+        organization_id=str(org) if org is not None else None,
+        roles=frozenset(roles_claim),
+        token=token,
+    )
+
+
+def issue_dev_token(
+    secret: str,
+    sub: str,
+    org: str | None,
+    roles: Iterable[str],
+    ttl_s: int = 3600,
+    audience: str | None = None,
+) -> str:
+    """A dev token signed with the HS256 dev secret (never accepted in production)."""
+    now = int(time.time())
+    claims: dict[str, Any] = {"sub": sub, "roles": sorted(set(roles)), "iat": now, "exp": now + ttl_s}
+    if org:
+        claims["org"] = org
+    if audience:
+        claims["aud"] = audience
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m carbon_runtime.auth --sub alice --org <org-id> --role ACCOUNT_HOLDER` prints a dev token."""
+    parser = argparse.ArgumentParser(
+        description="Print a dev JWT (HS256, CARBON_JWT_SECRET) for given claims."
+    )
+    parser.add_argument("--sub", required=True, help="user id")
+    parser.add_argument("--org", default=None, help="organization id (omit for platform staff)")
+    parser.add_argument("--role", action="append", default=[], choices=sorted(ROLES), help="repeatable")
+    parser.add_argument("--ttl-s", type=int, default=3600)
+    parser.add_argument("--json", action="store_true", help="print claims and token as JSON")
+    args = parser.parse_args(argv)
+    settings = AuthSettings()
+    token = issue_dev_token(
+        settings.jwt_secret, args.sub, args.org, args.role, args.ttl_s, settings.jwt_audience
+    )
+    if args.json:
+        print(json.dumps({"token": token, "sub": args.sub, "org": args.org, "roles": args.role}))
+    else:
+        print(token)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

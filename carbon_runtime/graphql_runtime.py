@@ -1,0 +1,219 @@
+"""GraphQL subgraphs: a Strawberry federation schema on FastAPI at /graphql, plus /healthz, /readyz
+and /metrics.
+
+Errors carry the contract's `extensions.code` (and a stable `reason`); unexpected exceptions are
+masked so no stack trace or internal detail ever reaches a partner. Parser and validation caches are
+on; depth, alias and token limits are enforced in the subgraph too, not only at the gateway.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import strawberry
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql.error import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from opentelemetry.trace import SpanKind
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.fastapi import GraphQLRouter
+from strawberry.types.execution import ExecutionResult as StrawberryExecutionResult
+
+from carbon_runtime import telemetry
+from carbon_runtime.auth import ANONYMOUS, Principal, TokenVerifier
+from carbon_runtime.errors import DomainError, ErrorCode
+from carbon_runtime.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RequestContext:
+    """What every resolver receives as `info.context`."""
+
+    request: Request | None
+    response: Response | None
+    _principal: Principal = ANONYMOUS
+    _auth_error: DomainError | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def principal(self) -> Principal:
+        # A bad token fails every resolver that asks who the caller is, instead of silently
+        # downgrading the caller to anonymous.
+        if self._auth_error is not None:
+            raise self._auth_error
+        return self._principal
+
+
+def _error_code(err: GraphQLError) -> tuple[str, str | None, str]:
+    original = err.original_error
+    if isinstance(original, DomainError):
+        return original.code.value, original.reason, original.message
+    if original is None:
+        # Parse/validation errors: the document itself is wrong.
+        return ErrorCode.INVALID_ARGUMENT.value, "INVALID_DOCUMENT", err.message
+    if isinstance(original, GraphQLError):
+        return _error_code(original)
+    log.error("unexpected error in resolver", exc_info=original)
+    return "INTERNAL", None, "internal error; the platform operators have been notified"
+
+
+class ContractErrors(SchemaExtension):
+    """Rewrites every error to carry `extensions.code` from the contract and hides internals."""
+
+    def _convert(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        converted: list[GraphQLError] = []
+        for err in errors:
+            code, reason, message = _error_code(err)
+            extensions: dict[str, Any] = {"code": code}
+            if reason:
+                extensions["reason"] = reason
+            converted.append(
+                GraphQLError(
+                    message=message,
+                    nodes=err.nodes,
+                    source=err.source,
+                    positions=err.positions,
+                    path=err.path,
+                    original_error=None,
+                    extensions=extensions,
+                )
+            )
+        return converted
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if isinstance(result, GraphQLExecutionResult | StrawberryExecutionResult) and result.errors:
+            result.errors = self._convert(list(result.errors))
+        pre = self.execution_context.pre_execution_errors
+        if pre:
+            self.execution_context.pre_execution_errors = self._convert(list(pre))
+
+
+def schema_extensions(settings: ServiceSettings) -> list[Any]:
+    ext: list[Any] = [
+        ContractErrors,
+        ParserCache(maxsize=512),
+        ValidationCache(maxsize=512),
+        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        MaxTokensLimiter(max_token_count=4000),
+    ]
+    if settings.is_production:
+        ext.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    return ext
+
+
+def build_schema(
+    settings: ServiceSettings,
+    query: type,
+    mutation: type | None = None,
+    types: Sequence[type] = (),
+    extensions: Sequence[Any] | None = None,
+) -> strawberry.federation.Schema:
+    return strawberry.federation.Schema(
+        query=query,
+        mutation=mutation,
+        types=list(types),
+        extensions=list(extensions) if extensions is not None else schema_extensions(settings),
+        federation_version="2.7",
+    )
+
+
+def create_http_app(
+    settings: ServiceSettings,
+    schema: strawberry.federation.Schema,
+    verifier: TokenVerifier,
+    *,
+    ready_check: Callable[[], bool],
+    extras: dict[str, Any] | None = None,
+) -> FastAPI:
+    app = FastAPI(title=f"carbon {settings.service_name}", docs_url=None, redoc_url=None, openapi_url=None)
+    shared_extras = extras or {}
+
+    async def get_context(request: Request, response: Response) -> RequestContext:
+        ctx = RequestContext(request=request, response=response, extras=shared_extras)
+        try:
+            ctx._principal = verifier.from_authorization(request.headers.get("authorization"))
+        except DomainError as err:
+            ctx._auth_error = err
+        return ctx
+
+    router: GraphQLRouter[RequestContext, None] = GraphQLRouter(
+        schema,
+        context_getter=get_context,
+        graphql_ide=None if settings.is_production else "graphiql",
+        multipart_uploads_enabled=False,
+    )
+
+    @app.middleware("http")
+    async def limits_and_tracing(request: Request, call_next: Callable[[Request], Any]) -> Any:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > settings.max_request_bytes):
+            return JSONResponse(
+                {
+                    "errors": [
+                        {"message": "request body too large", "extensions": {"code": "INVALID_ARGUMENT"}}
+                    ]
+                },
+                status_code=413,
+            )
+        secret = settings.auth.gateway_secret
+        if (
+            settings.is_production
+            and secret
+            and request.url.path == "/graphql"
+            and request.headers.get("x-gateway-secret") != secret
+        ):
+            return JSONResponse(
+                {
+                    "errors": [
+                        {
+                            "message": "requests must come through the gateway",
+                            "extensions": {"code": "FORBIDDEN"},
+                        }
+                    ]
+                },
+                status_code=403,
+            )
+        carrier = {k: v for k, v in request.headers.items() if k in ("traceparent", "tracestate")}
+        with telemetry.span_from_carrier(
+            f"{request.method} {request.url.path}",
+            carrier,
+            SpanKind.SERVER,
+            **{"http.route": request.url.path},
+        ):
+            return await call_next(request)
+
+    app.include_router(router, prefix="/graphql")
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> Response:
+        ok = ready_check()
+        return JSONResponse({"status": "ready" if ok else "not ready"}, status_code=200 if ok else 503)
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        body, content_type = telemetry.prometheus_text()
+        return Response(body, media_type=content_type)
+
+    return app

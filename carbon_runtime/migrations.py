@@ -1,0 +1,32 @@
+"""Alembic glue shared by every service's `migrations/env.py`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic import context
+from sqlalchemy import MetaData
+
+from carbon_runtime.db import make_engine
+
+
+def run_env(target_metadata: MetaData) -> None:
+    config: Any = context.config
+    url = config.get_main_option("sqlalchemy.url")
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            # SQLite cannot ALTER most things in place; batch mode rebuilds tables for it.
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()

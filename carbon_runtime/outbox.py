@@ -1,0 +1,289 @@
+"""Event log and transactional outbox.
+
+A service's state change and the events describing it are written in ONE database transaction
+(`record_events`), so an event exists if and only if its change committed. The `OutboxRelay` then
+publishes unpublished events to Kafka in log order (key = aggregate id, so per-aggregate order
+survives partitioning) and marks them published. A crash between publishing and marking means the
+event is published again after restart; consumers are idempotent by event id (`claim_event`), which
+turns at-least-once delivery into exactly-once effects.
+
+The event log is kept for ever: it is also the source for replay over gRPC, so read models can be
+rebuilt even when the broker has lost its topics.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from google.protobuf.message import Message
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from carbon_runtime import telemetry
+from carbon_runtime.events import envelope_type, pack_envelope
+
+log = logging.getLogger(__name__)
+
+# SQLite only auto-increments INTEGER PRIMARY KEY columns; PostgreSQL needs 64 bits for a log kept for ever.
+_Position = BigInteger().with_variant(Integer(), "sqlite")
+
+
+@dataclass(frozen=True)
+class OutboxTables:
+    event_log: Table
+    processed_events: Table
+
+
+def add_outbox_tables(metadata: MetaData) -> OutboxTables:
+    event_log = Table(
+        "event_log",
+        metadata,
+        Column("position", _Position, primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("event_type", String(200), nullable=False),
+        Column("aggregate_type", String(100), nullable=False),
+        Column("aggregate_id", String(200), nullable=False),
+        Column("sequence", BigInteger, nullable=False),
+        Column("occurred_at", DateTime(timezone=True), nullable=False),
+        Column("envelope", LargeBinary, nullable=False),
+        Column("published_at", DateTime(timezone=True), nullable=True),
+        UniqueConstraint("aggregate_id", "sequence", name="uq_event_log_aggregate_sequence"),
+    )
+    processed = Table(
+        "processed_events",
+        metadata,
+        Column("consumer", String(100), primary_key=True),
+        Column("event_id", String(36), primary_key=True),
+        Column("processed_at", DateTime(timezone=True), nullable=False),
+    )
+    return OutboxTables(event_log, processed)
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to record: which aggregate it belongs to and its typed payload (a proto message)."""
+
+    aggregate_type: str
+    aggregate_id: str
+    payload: Message
+
+
+def record_events(
+    conn: Connection,
+    tables: OutboxTables,
+    producer: str,
+    events: Sequence[NewEvent],
+    *,
+    now: datetime | None = None,
+) -> list[Message]:
+    """Append events to the log inside the caller's transaction. Returns the envelopes written."""
+    written: list[Message] = []
+    occurred_at = now or datetime.now(UTC)
+    trace_context = telemetry.current_trace_context()
+    log_table = tables.event_log
+    for ev in events:
+        last = conn.execute(
+            select(func.max(log_table.c.sequence)).where(log_table.c.aggregate_id == ev.aggregate_id)
+        ).scalar()
+        sequence = int(last or 0) + 1
+        env = pack_envelope(
+            event_id=str(uuid.uuid4()),
+            aggregate_type=ev.aggregate_type,
+            aggregate_id=ev.aggregate_id,
+            sequence=sequence,
+            occurred_at=occurred_at,
+            producer=producer,
+            trace_context=trace_context,
+            payload=ev.payload,
+        )
+        conn.execute(
+            insert(log_table).values(
+                event_id=env.event_id,
+                event_type=env.event_type,
+                aggregate_type=ev.aggregate_type,
+                aggregate_id=ev.aggregate_id,
+                sequence=sequence,
+                occurred_at=occurred_at,
+                envelope=env.SerializeToString(),
+                published_at=None,
+            )
+        )
+        written.append(env)
+    return written
+
+
+def claim_event(conn: Connection, tables: OutboxTables, consumer: str, event_id: str) -> bool:
+    """Record that `consumer` processed `event_id`, in the caller's transaction.
+
+    Returns False when it was already processed: the caller must then skip its effects. Because the
+    claim commits with the effects, a crash either keeps both or neither.
+    """
+    table = tables.processed_events
+    values = {"consumer": consumer, "event_id": event_id, "processed_at": datetime.now(UTC)}
+    stmt = (
+        sqlite.insert(table).values(**values).on_conflict_do_nothing()
+        if conn.dialect.name == "sqlite"
+        else postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    )
+    return conn.execute(stmt).rowcount == 1
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    position: int
+    envelope: bytes
+    aggregate_id: str
+    event_type: str
+
+
+def read_log(
+    engine: Engine, tables: OutboxTables, from_position: int, limit: int, event_types: Sequence[str] = ()
+) -> list[LoggedEvent]:
+    """Events with position > from_position, oldest first (for replay and for the relay)."""
+    t = tables.event_log
+    stmt = select(t.c.position, t.c.envelope, t.c.aggregate_id, t.c.event_type).where(
+        t.c.position > from_position
+    )
+    if event_types:
+        stmt = stmt.where(t.c.event_type.in_(list(event_types)))
+    stmt = stmt.order_by(t.c.position).limit(limit)
+    with engine.connect() as conn:
+        return [LoggedEvent(int(r[0]), bytes(r[1]), str(r[2]), str(r[3])) for r in conn.execute(stmt)]
+
+
+def head_position(engine: Engine, tables: OutboxTables) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.max(tables.event_log.c.position))).scalar() or 0)
+
+
+class Publisher(Protocol):
+    def publish(self, topic: str, key: str, value: bytes, headers: list[tuple[str, bytes]]) -> None:
+        """Send one record and block until the broker acknowledged it (or raise)."""
+
+    def flush(self) -> None: ...
+
+
+class OutboxRelay:
+    """Publishes the event log to Kafka in order and marks what was published.
+
+    On PostgreSQL several replicas of a service may run a relay; an advisory lock makes exactly one
+    of them active at a time, so per-aggregate order is never broken by two relays racing.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        tables: OutboxTables,
+        publisher: Publisher,
+        topic: str,
+        *,
+        batch_size: int = 200,
+        poll_interval_ms: int = 200,
+    ) -> None:
+        self.engine = engine
+        self.tables = tables
+        self.publisher = publisher
+        self.topic = topic
+        self.batch_size = batch_size
+        self.poll_interval_ms = poll_interval_ms
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock_key = zlib.crc32(topic.encode()) & 0x7FFFFFFF
+
+    def wake(self) -> None:
+        """Called after a commit so new events leave without waiting for the next poll."""
+        self._wake.set()
+
+    def publish_pending(self) -> int:
+        """Publish one batch of unpublished events; returns how many were published."""
+        t = self.tables.event_log
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                got = conn.execute(
+                    text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": self._lock_key}
+                ).scalar()
+                if not got:
+                    return 0
+            rows = conn.execute(
+                select(t.c.position, t.c.aggregate_id, t.c.envelope)
+                .where(t.c.published_at.is_(None))
+                .order_by(t.c.position)
+                .limit(self.batch_size)
+            ).all()
+            if not rows:
+                return 0
+            published: list[int] = []
+            try:
+                for position, aggregate_id, envelope in rows:
+                    env = envelope_type().FromString(bytes(envelope))
+                    headers = [(k, v.encode()) for k, v in env.trace_context.items()]
+                    headers.append(("event_type", env.event_type.encode()))
+                    with telemetry.kafka_produce_span(self.topic, env):
+                        self.publisher.publish(self.topic, str(aggregate_id), bytes(envelope), headers)
+                    published.append(int(position))
+                self.publisher.flush()
+            finally:
+                # Mark only what the broker acknowledged; the rest is retried in order next time.
+                if published:
+                    conn.execute(
+                        update(t).where(t.c.position.in_(published)).values(published_at=datetime.now(UTC))
+                    )
+            return len(published)
+
+    def drain(self) -> int:
+        total = 0
+        while (n := self.publish_pending()) > 0:
+            total += n
+        return total
+
+    def run_forever(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.drain()
+            except Exception:
+                log.exception("outbox relay failed; retrying")
+                self._stop.wait(1.0)
+            self._wake.wait(self.poll_interval_ms / 1000)
+            self._wake.clear()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run_forever, name=f"relay-{self.topic}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+def iter_unpublished(engine: Engine, tables: OutboxTables) -> Iterator[int]:
+    t = tables.event_log
+    with engine.connect() as conn:
+        for (position,) in conn.execute(select(t.c.position).where(t.c.published_at.is_(None))):
+            yield int(position)

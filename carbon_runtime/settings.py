@@ -1,0 +1,70 @@
+"""Service settings: one pydantic-settings object per service, one env prefix per service.
+
+Every process is configured only by its environment (the dev stack and the Helm chart set the same
+variables), so a setting that is not here cannot silently differ between dev and production.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "dev-only-insecure-secret"
+
+
+class AuthSettings(BaseSettings):
+    """Shared, unprefixed auth settings (shared/contract/README.md, "Authentication")."""
+
+    model_config = SettingsConfigDict(env_prefix="CARBON_", extra="ignore")
+
+    jwt_secret: str = DEV_JWT_SECRET
+    oidc_issuer: str | None = None
+    jwks_url: str | None = None
+    jwt_audience: str | None = None
+    # Subgraphs in production accept only requests that carry this header value from the gateway.
+    gateway_secret: str | None = None
+
+
+class ServiceSettings(BaseSettings):
+    """Base for every service. Subclasses set `model_config` with their own `env_prefix`."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service_name: str = "service"
+    environment: Literal["dev", "test", "production"] = "dev"
+    host: str = "127.0.0.1"
+    http_port: int = Field(default=8100, ge=0, le=65535)
+    grpc_port: int = Field(default=50100, ge=0, le=65535)
+    database_url: str = ""
+    kafka_bootstrap_servers: str | None = None
+    otlp_endpoint: str | None = None
+    log_level: str = "INFO"
+    # How often the outbox relay looks for unpublished events when it was not woken up.
+    relay_poll_interval_ms: int = Field(default=200, ge=10)
+    grpc_deadline_ms: int = Field(default=5000, ge=100)
+    grpc_max_message_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    kafka_session_timeout_ms: int = Field(default=6000, ge=1000)
+    graphql_max_depth: int = Field(default=12, ge=2)
+    graphql_max_aliases: int = Field(default=30, ge=1)
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+
+    @model_validator(mode="after")
+    def _defaults_and_production_guards(self) -> ServiceSettings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///var/{self.service_name}.db"
+        if self.environment == "production":
+            # The dev secret is public; accepting it in production would let anyone mint tokens.
+            if self.auth.jwt_secret == DEV_JWT_SECRET and not self.auth.jwks_url:
+                raise ValueError(
+                    "production mode refuses the dev JWT secret: set CARBON_JWKS_URL and CARBON_OIDC_ISSUER"
+                )
+            if not self.auth.jwks_url or not self.auth.oidc_issuer:
+                raise ValueError("production mode needs CARBON_OIDC_ISSUER and CARBON_JWKS_URL")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
