@@ -160,9 +160,7 @@ def issue_dev_token(
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m carbon_runtime.auth --sub alice --org <org-id> --role ACCOUNT_HOLDER` prints a dev token."""
-    parser = argparse.ArgumentParser(
-        description="Print a dev JWT (HS256, CARBON_JWT_SECRET) for given claims."
-    )
+    parser = argparse.ArgumentParser(description="Print a dev JWT (HS256, CARBON_JWT_SECRET) for given claims.")
     parser.add_argument("--sub", required=True, help="user id")
     parser.add_argument("--org", default=None, help="organization id (omit for platform staff)")
     parser.add_argument("--role", action="append", default=[], choices=sorted(ROLES), help="repeatable")
@@ -170,9 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print claims and token as JSON")
     args = parser.parse_args(argv)
     settings = AuthSettings()
-    token = issue_dev_token(
-        settings.jwt_secret, args.sub, args.org, args.role, args.ttl_s, settings.jwt_audience
-    )
+    token = issue_dev_token(settings.jwt_secret, args.sub, args.org, args.role, args.ttl_s, settings.jwt_audience)
     if args.json:
         print(json.dumps({"token": token, "sub": args.sub, "org": args.org, "roles": args.role}))
     else:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
@@ -29,26 +28,27 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.fastapi import GraphQLRouter
+from strawberry.fastapi import BaseContext, GraphQLRouter
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types.execution import ExecutionResult as StrawberryExecutionResult
 
 from carbon_runtime import telemetry
 from carbon_runtime.auth import ANONYMOUS, Principal, TokenVerifier
 from carbon_runtime.errors import DomainError, ErrorCode
+from carbon_runtime.graphql_contract import SCALAR_MAP
 from carbon_runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class RequestContext:
+class RequestContext(BaseContext):
     """What every resolver receives as `info.context`."""
 
-    request: Request | None
-    response: Response | None
-    _principal: Principal = ANONYMOUS
-    _auth_error: DomainError | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    def __init__(self, extras: dict[str, Any] | None = None) -> None:
+        super().__init__()
+        self._principal: Principal = ANONYMOUS
+        self._auth_error: DomainError | None = None
+        self.extras: dict[str, Any] = extras if extras is not None else {}
 
     @property
     def principal(self) -> Principal:
@@ -132,6 +132,7 @@ def build_schema(
         types=list(types),
         extensions=list(extensions) if extensions is not None else schema_extensions(settings),
         federation_version="2.7",
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )
 
 
@@ -147,7 +148,7 @@ def create_http_app(
     shared_extras = extras or {}
 
     async def get_context(request: Request, response: Response) -> RequestContext:
-        ctx = RequestContext(request=request, response=response, extras=shared_extras)
+        ctx = RequestContext(extras=shared_extras)
         try:
             ctx._principal = verifier.from_authorization(request.headers.get("authorization"))
         except DomainError as err:
@@ -166,11 +167,7 @@ def create_http_app(
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > settings.max_request_bytes):
             return JSONResponse(
-                {
-                    "errors": [
-                        {"message": "request body too large", "extensions": {"code": "INVALID_ARGUMENT"}}
-                    ]
-                },
+                {"errors": [{"message": "request body too large", "extensions": {"code": "INVALID_ARGUMENT"}}]},
                 status_code=413,
             )
         secret = settings.auth.gateway_secret

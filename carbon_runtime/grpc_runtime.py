@@ -74,9 +74,7 @@ def status_to_domain_error(exc: grpc.RpcError) -> DomainError:
                     return DomainError(ErrorCode(code_name), info.reason, status.message)
     code = exc.code() if hasattr(exc, "code") else None
     if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED):
-        return DomainError(
-            ErrorCode.UNAVAILABLE, "DEPENDENCY_UNAVAILABLE", "a platform service is unavailable; retry"
-        )
+        return DomainError(ErrorCode.UNAVAILABLE, "DEPENDENCY_UNAVAILABLE", "a platform service is unavailable; retry")
     if code == grpc.StatusCode.UNAUTHENTICATED:
         return DomainError(ErrorCode.UNAUTHENTICATED, "UNAUTHENTICATED", exc.details() or "unauthenticated")
     if code == grpc.StatusCode.PERMISSION_DENIED:
@@ -84,9 +82,7 @@ def status_to_domain_error(exc: grpc.RpcError) -> DomainError:
     if code == grpc.StatusCode.NOT_FOUND:
         return DomainError(ErrorCode.NOT_FOUND, "NOT_FOUND", exc.details() or "not found")
     if code == grpc.StatusCode.INVALID_ARGUMENT:
-        return DomainError(
-            ErrorCode.INVALID_ARGUMENT, "INVALID_ARGUMENT", exc.details() or "invalid argument"
-        )
+        return DomainError(ErrorCode.INVALID_ARGUMENT, "INVALID_ARGUMENT", exc.details() or "invalid argument")
     return DomainError(ErrorCode.UNAVAILABLE, "DEPENDENCY_FAILED", "a platform service failed; retry")
 
 

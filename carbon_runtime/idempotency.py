@@ -32,15 +32,11 @@ def add_idempotency_table(metadata: MetaData) -> Table:
 
 
 def request_hash(operation: str, arguments: Any) -> str:
-    canonical = json.dumps(
-        {"op": operation, "args": arguments}, sort_keys=True, default=str, separators=(",", ":")
-    )
+    canonical = json.dumps({"op": operation, "args": arguments}, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def lookup(
-    conn: Connection, table: Table, scope: str, key: str, operation: str, req_hash: str
-) -> bytes | None:
+def lookup(conn: Connection, table: Table, scope: str, key: str, operation: str, req_hash: str) -> bytes | None:
     """The stored response for a replay, None for a new key; CONFLICT when reused with other arguments."""
     row = conn.execute(
         select(table.c.operation, table.c.request_hash, table.c.response).where(
@@ -58,9 +54,7 @@ def lookup(
     return bytes(row.response)
 
 
-def store(
-    conn: Connection, table: Table, scope: str, key: str, operation: str, req_hash: str, response: bytes
-) -> None:
+def store(conn: Connection, table: Table, scope: str, key: str, operation: str, req_hash: str, response: bytes) -> None:
     conn.execute(
         table.insert().values(
             scope=scope,

@@ -113,9 +113,7 @@ class KafkaConsumerLoop:
                     for rec in records:
                         headers = {k: v.decode(errors="replace") for k, v in (rec.headers or [])}
                         self.handler(
-                            ConsumedRecord(
-                                rec.topic, (rec.key or b"").decode(), rec.value, headers, rec.offset
-                            )
+                            ConsumedRecord(rec.topic, (rec.key or b"").decode(), rec.value, headers, rec.offset)
                         )
                 if batches:
                     consumer.commit()
@@ -132,9 +130,7 @@ class KafkaConsumerLoop:
             consumer.close()
 
     def start(self) -> None:
-        self._thread = threading.Thread(
-            target=self.run_forever, name=f"consumer-{self.group_id}", daemon=True
-        )
+        self._thread = threading.Thread(target=self.run_forever, name=f"consumer-{self.group_id}", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -151,9 +147,7 @@ def ensure_topics(bootstrap_servers: str, topics: Sequence[str], partitions: int
     admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers.split(","), client_id="carbon-admin")
     try:
         existing = set(admin.list_topics())
-        missing = [
-            NewTopic(t, num_partitions=partitions, replication_factor=1) for t in topics if t not in existing
-        ]
+        missing = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in topics if t not in existing]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(missing)

@@ -30,3 +30,32 @@ def run_env(target_metadata: MetaData) -> None:
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()
+
+
+def migrations_dir(service: str) -> str:
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent.parent / "services" / service / "migrations")
+
+
+def upgrade(service: str, database_url: str) -> None:
+    """`python -m services.<svc> migrate`: bring the service's database to head."""
+    from carbon_runtime.db import run_migrations
+
+    run_migrations(database_url, migrations_dir(service))
+
+
+def autogenerate(service: str, message: str) -> None:
+    """Write a new revision for the service by diffing its tables against a scratch database at head."""
+    import tempfile
+
+    from alembic import command
+    from alembic.config import Config
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/scratch.db"
+        cfg = Config()
+        cfg.set_main_option("script_location", migrations_dir(service))
+        cfg.set_main_option("sqlalchemy.url", url)
+        command.upgrade(cfg, "head")
+        command.revision(cfg, message=message, autogenerate=True)

@@ -165,9 +165,7 @@ def read_log(
 ) -> list[LoggedEvent]:
     """Events with position > from_position, oldest first (for replay and for the relay)."""
     t = tables.event_log
-    stmt = select(t.c.position, t.c.envelope, t.c.aggregate_id, t.c.event_type).where(
-        t.c.position > from_position
-    )
+    stmt = select(t.c.position, t.c.envelope, t.c.aggregate_id, t.c.event_type).where(t.c.position > from_position)
     if event_types:
         stmt = stmt.where(t.c.event_type.in_(list(event_types)))
     stmt = stmt.order_by(t.c.position).limit(limit)
@@ -224,9 +222,7 @@ class OutboxRelay:
         t = self.tables.event_log
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                got = conn.execute(
-                    text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": self._lock_key}
-                ).scalar()
+                got = conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": self._lock_key}).scalar()
                 if not got:
                     return 0
             rows = conn.execute(
@@ -250,9 +246,7 @@ class OutboxRelay:
             finally:
                 # Mark only what the broker acknowledged; the rest is retried in order next time.
                 if published:
-                    conn.execute(
-                        update(t).where(t.c.position.in_(published)).values(published_at=datetime.now(UTC))
-                    )
+                    conn.execute(update(t).where(t.c.position.in_(published)).values(published_at=datetime.now(UTC)))
             return len(published)
 
     def drain(self) -> int:

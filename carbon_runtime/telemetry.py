@@ -29,9 +29,7 @@ def configure_tracing(
     if otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
-        provider.add_span_processor(
-            BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint, insecure=True))
-        )
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint, insecure=True)))
     if extra_exporter is not None:
         provider.add_span_processor(SimpleSpanProcessor(extra_exporter))
     trace.set_tracer_provider(provider)
@@ -53,9 +51,7 @@ def extract_context(carrier: Mapping[str, str]) -> otel_context.Context:
 
 
 @contextlib.contextmanager
-def span_from_carrier(
-    name: str, carrier: Mapping[str, str], kind: SpanKind, **attrs: Any
-) -> Iterator[trace.Span]:
+def span_from_carrier(name: str, carrier: Mapping[str, str], kind: SpanKind, **attrs: Any) -> Iterator[trace.Span]:
     ctx = extract_context(carrier)
     with tracer().start_as_current_span(name, context=ctx, kind=kind, attributes=attrs) as span:
         yield span
@@ -101,9 +97,7 @@ def configure_metrics(service_name: str) -> None:
     from opentelemetry.sdk.metrics import MeterProvider
 
     reader = PrometheusMetricReader()
-    _metrics_provider = MeterProvider(
-        resource=Resource.create({"service.name": service_name}), metric_readers=[reader]
-    )
+    _metrics_provider = MeterProvider(resource=Resource.create({"service.name": service_name}), metric_readers=[reader])
     metrics.set_meter_provider(_metrics_provider)
 
 

@@ -1,0 +1,67 @@
+# One target per step. Strict shell: any failing command fails the target.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules
+
+PYTHON_BOOT ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock gateway/package-lock.json protos/package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
+
+.PHONY: help setup protos lint test test-fast dev supergraph bench clean helm-check import-sample token
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): requirements.lock gateway/package-lock.json protos/package-lock.json
+	@$(PYTHON_BOOT) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is required"'
+	@node -e 'if (+process.versions.node.split(".")[0] < 20) { console.error("Node >= 20 is required"); process.exit(1) }'
+	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip uv
+	$(VENV)/bin/uv pip install -q --python $(PY) -r requirements.lock
+	$(PY) scripts/install_pth.py
+	cd gateway && npm ci --no-audit --no-fund --loglevel=error
+	cd protos && npm ci --no-audit --no-fund --loglevel=error
+	rm -f $(VENV)/.installed-* && touch $@
+
+setup: $(STAMP) ## create .venv, install the locked Python and Node dependencies
+
+protos: setup ## generate Python stubs (+ .pyi) from protos/ into gen/
+	$(PY) scripts/gen_protos.py
+
+lint: protos ## ruff + mypy --strict + import-linter + buf lint
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports
+	cd protos && ./node_modules/.bin/buf lint
+
+test: lint ## every test: unit, PostgreSQL + SQLite integration, e2e, contract, helm
+	$(PY) -m pytest -q -p no:cacheprovider tests
+
+test-fast: protos ## tests without the end-to-end ones
+	$(PY) -m pytest -q -p no:cacheprovider -m "not e2e" tests
+
+dev: protos ## run the whole platform locally (broker, four services, gateway); Ctrl-C stops it
+	$(PY) scripts/devstack.py
+
+supergraph: protos ## compose the four subgraphs into gateway/supergraph.graphql (committed)
+	$(PY) scripts/dump_sdl.py gateway/subgraphs
+	node gateway/compose.mjs
+
+helm-check: setup ## lint, render, validate and harden-check the Helm chart offline
+	$(PY) scripts/helm_check.py
+
+bench: protos ## every benchmark, side by side with its peer or floor; writes bench/results/
+	$(PY) -m bench
+
+import-sample: protos ## import the shared registry exports into the dev stack's databases
+	$(PY) -m importers.cli ../shared/data/registry-exports
+
+token: setup ## print a dev token: make token ARGS="--sub alice --org ORG --role ACCOUNT_HOLDER"
+	@$(PY) -m carbon_runtime.auth $(ARGS)
+
+clean: ## remove generated code, caches and local data (var/)
+	rm -rf gen var .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -prune -not -path './.venv/*' -not -path './node_modules/*' -exec rm -rf {} +

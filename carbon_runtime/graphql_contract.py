@@ -1,0 +1,160 @@
+"""Scalars and enums of the public contract (shared/contract/credit-graph.graphql), defined once so
+that every subgraph declares them identically (federation composes only identical value types)."""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal, InvalidOperation
+from typing import Any, NewType
+
+import strawberry
+
+from carbon_runtime.errors import invalid
+
+MAX_TONNES = 2**53 - 1
+
+
+def _parse_tonnes(value: Any) -> int:
+    # bool is an int subclass in Python; true/false is never a quantity.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise invalid("QUANTITY_NOT_POSITIVE_INTEGER", "Tonnes must be a whole number (JSON integer)")
+    if value < 0 or value > MAX_TONNES:
+        raise invalid("QUANTITY_OUT_OF_RANGE", f"Tonnes must be between 0 and {MAX_TONNES}")
+    return value
+
+
+def _serialize_tonnes(value: Any) -> int:
+    return int(value)
+
+
+Tonnes = NewType("Tonnes", int)
+
+TONNES_SCALAR = strawberry.scalar(
+    name="Tonnes",
+    description="Whole tonnes of CO2e: a non-negative integer up to 2^53-1, serialized as a JSON number.",
+    serialize=_serialize_tonnes,
+    parse_value=_parse_tonnes,
+)
+
+SCALAR_MAP: dict[object, Any] = {Tonnes: TONNES_SCALAR}
+
+
+def parse_decimal(value: str, field: str) -> Decimal:
+    """Decimals travel as strings; reject NaN/Infinity and anything that is not a plain number."""
+    try:
+        d = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise invalid("DECIMAL_MALFORMED", f'{field} must be a decimal number as a string, e.g. "12.50"') from None
+    if not d.is_finite():
+        raise invalid("DECIMAL_MALFORMED", f"{field} must be a finite decimal number")
+    return d
+
+
+@strawberry.enum
+class CreditType(enum.Enum):
+    REDUCTION = "REDUCTION"
+    REMOVAL = "REMOVAL"
+
+
+@strawberry.enum
+class CreditBasis(enum.Enum):
+    NATURE = "NATURE"
+    TECHNOLOGY = "TECHNOLOGY"
+
+
+@strawberry.enum(description="The four categories of the report's section 6.1.1: (1) ... (4).")
+class CreditCategory(enum.Enum):
+    NDC_CONTRIBUTING = "NDC_CONTRIBUTING"
+    DOMESTIC_REMOVAL = "DOMESTIC_REMOVAL"
+    JAPAN_ECONOMY = "JAPAN_ECONOMY"
+    GLOBAL = "GLOBAL"
+
+
+@strawberry.enum
+class ProjectStatus(enum.Enum):
+    DRAFT = "DRAFT"
+    UNDER_VALIDATION = "UNDER_VALIDATION"
+    VALIDATED = "VALIDATED"
+    REGISTERED = "REGISTERED"
+    REJECTED = "REJECTED"
+    WITHDRAWN = "WITHDRAWN"
+
+
+@strawberry.enum
+class ValidationOutcome(enum.Enum):
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
+@strawberry.enum
+class AccountKind(enum.Enum):
+    HOLDING = "HOLDING"
+    BUFFER = "BUFFER"
+    RETIREMENT = "RETIREMENT"
+    CANCELLATION = "CANCELLATION"
+    NDC_USE = "NDC_USE"
+
+
+@strawberry.enum
+class UnitStatus(enum.Enum):
+    HELD = "HELD"
+    LOCKED = "LOCKED"
+    RETIRED = "RETIRED"
+    CANCELLED = "CANCELLED"
+    NDC_USED = "NDC_USED"
+
+
+@strawberry.enum
+class RetirementPurpose(enum.Enum):
+    SHK_ADJUSTMENT = "SHK_ADJUSTMENT"
+    VOLUNTARY_OFFSET = "VOLUNTARY_OFFSET"
+    PRODUCT_OFFSET = "PRODUCT_OFFSET"
+    ETS_COMPLIANCE = "ETS_COMPLIANCE"
+    NET_ZERO_NEUTRALIZATION = "NET_ZERO_NEUTRALIZATION"
+    OTHER = "OTHER"
+
+
+@strawberry.enum
+class CancellationPurpose(enum.Enum):
+    CORSIA = "CORSIA"
+    OTHER_INTERNATIONAL_SCHEME = "OTHER_INTERNATIONAL_SCHEME"
+    VOLUNTARY_OFFSET = "VOLUNTARY_OFFSET"
+    OTHER = "OTHER"
+
+
+@strawberry.enum
+class InstitutionalUse(enum.Enum):
+    SHK_MANDATORY = "SHK_MANDATORY"
+    SHK_VOLUNTARY = "SHK_VOLUNTARY"
+    GX_LEAGUE = "GX_LEAGUE"
+    PUBLIC_PROCUREMENT = "PUBLIC_PROCUREMENT"
+    KEIDANREN_DOMESTIC = "KEIDANREN_DOMESTIC"
+    CORSIA = "CORSIA"
+    SBTI_NEUTRALIZATION = "SBTI_NEUTRALIZATION"
+
+
+@strawberry.enum
+class OrderSide(enum.Enum):
+    BUY = "BUY"
+    SELL = "SELL"
+
+
+@strawberry.enum
+class OrderStatus(enum.Enum):
+    OPEN = "OPEN"
+    PARTIALLY_FILLED = "PARTIALLY_FILLED"
+    FILLED = "FILLED"
+    CANCELLED = "CANCELLED"
+    REJECTED = "REJECTED"
+
+
+@strawberry.enum
+class Role(enum.Enum):
+    REGISTRY_ADMIN = "REGISTRY_ADMIN"
+    PROGRAM_ADMIN = "PROGRAM_ADMIN"
+    EXCHANGE_ADMIN = "EXCHANGE_ADMIN"
+    VERIFIER = "VERIFIER"
+    PROPONENT = "PROPONENT"
+    ACCOUNT_HOLDER = "ACCOUNT_HOLDER"
+    TRADER = "TRADER"
+    AUDITOR = "AUDITOR"

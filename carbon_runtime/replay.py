@@ -1,0 +1,69 @@
+"""gRPC replay of a service's event log (carbon.events.v1.EventLog).
+
+Kafka may lose its topics (the dev broker keeps them only in memory); the event log in the
+producer's database does not. A read model rebuilds itself by streaming the log from position 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from sqlalchemy import Engine
+
+from carbon_runtime.outbox import OutboxTables, head_position, read_log
+
+_PAGE = 500
+
+
+def _mods() -> tuple[Any, Any, Any]:
+    return (
+        importlib.import_module("carbon.events.v1.event_log_pb2"),
+        importlib.import_module("carbon.events.v1.event_log_pb2_grpc"),
+        importlib.import_module("carbon.events.v1.envelope_pb2"),
+    )
+
+
+def register_event_log(server: Any, engine: Engine, tables: OutboxTables, producer: str) -> str:
+    """Add the EventLog service to a grpc.aio server; returns its full service name."""
+    pb2, pb2_grpc, env_pb2 = _mods()
+
+    class EventLogServicer(pb2_grpc.EventLogServicer):  # type: ignore[misc, name-defined]
+        async def Replay(self, request: Any, context: Any) -> AsyncIterator[Any]:  # noqa: N802 - gRPC name
+            position = int(request.from_position)
+            remaining = int(request.limit) or None
+            types = list(request.event_types)
+            while True:
+                page = _PAGE if remaining is None else min(_PAGE, remaining)
+                if page <= 0:
+                    return
+                rows = await asyncio.to_thread(read_log, engine, tables, position, page, types)
+                if not rows:
+                    return
+                for row in rows:
+                    yield pb2.ReplayedEvent(
+                        position=row.position, envelope=env_pb2.EventEnvelope.FromString(row.envelope)
+                    )
+                    position = row.position
+                if remaining is not None:
+                    remaining -= len(rows)
+
+        async def Head(self, request: Any, context: Any) -> Any:  # noqa: N802 - gRPC name
+            pos = await asyncio.to_thread(head_position, engine, tables)
+            return pb2.HeadResponse(position=pos, producer=producer)
+
+    pb2_grpc.add_EventLogServicer_to_server(EventLogServicer(), server)
+    return str(pb2.DESCRIPTOR.services_by_name["EventLog"].full_name)
+
+
+def replay_from(target: str, from_position: int = 0, *, timeout_s: float = 60.0) -> Iterator[tuple[int, Any]]:
+    """Stream (position, envelope) from a peer's event log (synchronous client)."""
+    import grpc
+
+    pb2, pb2_grpc, _ = _mods()
+    with grpc.insecure_channel(target) as channel:
+        stub = pb2_grpc.EventLogStub(channel)
+        for item in stub.Replay(pb2.ReplayRequest(from_position=from_position), timeout=timeout_s):
+            yield int(item.position), item.envelope

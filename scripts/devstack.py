@@ -1,0 +1,10 @@
+"""`make dev`: the whole platform on this machine (see carbon_runtime/devstack.py)."""
+
+from __future__ import annotations
+
+import sys
+
+from carbon_runtime.devstack import run_forever
+
+if __name__ == "__main__":
+    sys.exit(run_forever())

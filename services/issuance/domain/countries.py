@@ -1,0 +1,35 @@
+"""ISO 3166-1 alpha-2 country codes, for host countries and organisations.
+
+Kept as data in the domain (no pycountry) because the domain is stdlib-only; the list is the 249
+officially assigned codes. A project's host country decides its category and which programs accept it,
+so an unknown code is refused rather than stored.
+"""
+
+from __future__ import annotations
+
+from carbon_runtime.errors import invalid
+
+_ASSIGNED_CODES = (
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS "
+    "BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE "
+    "EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM "
+    "HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC "
+    "LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA "
+    "NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW "
+    "SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO "
+    "TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW "
+)
+ISO_3166_ALPHA2: frozenset[str] = frozenset(_ASSIGNED_CODES.split())
+
+JAPAN = "JP"
+
+
+def validate_country(code: str, field: str = "host_country") -> str:
+    """Return the code if it is an assigned ISO 3166-1 alpha-2 code (upper case), else refuse."""
+    if code not in ISO_3166_ALPHA2:
+        raise invalid(
+            "INVALID_COUNTRY",
+            f"{field} must be an ISO 3166-1 alpha-2 code in upper case, got {code!r}",
+            field=field,
+        )
+    return code

@@ -1,0 +1,537 @@
+"""The deterministic in-memory matching engine of one instrument.
+
+Rules (and why):
+- Continuous trading: price-time priority; a trade executes at the resting order's price, so the
+  order that waited sets the price (contract README, "Trading defaults").
+- Self-trade prevention, policy "cancel resting": when an incoming order would trade with a resting
+  order of the same participant, the resting order is cancelled (OrderCancelled reason
+  SELF_TRADE_PREVENTED) and matching continues behind it. The newest instruction wins, and no wash
+  trade ever prints a price. The call auction does not apply STP (like JPX's itayose): orders there
+  are uncrossed as a whole and the participant chose to have both sides in the auction.
+- IOC trades what it can and cancels the rest; FOK trades completely or is cancelled untouched
+  (own resting orders do not count towards its liquidity, since STP would cancel them).
+- Amend: a quantity decrease at the same price keeps time priority; a price change or a quantity
+  increase is a new order at the back of the queue (and may trade at once in CONTINUOUS).
+- PRE_OPEN accumulates orders without matching (IOC/FOK are refused: they have nothing to meet);
+  an AUCTION step uncrosses the book at one price (`auction.find_clearing_price`); CLOSED refuses
+  new orders and amendments but still accepts cancels so participants can release locked assets.
+- Everything the engine does is a function of the journal (commands with the clock instant they
+  were handled at), so `Engine.replay(journal)` rebuilds the same book, sequences and trades.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from services.trading.domain.auction import ClearingPrice, find_clearing_price
+from services.trading.domain.book import BookSide, OrderBook
+from services.trading.domain.events import (
+    AmendRejected,
+    AuctionCleared,
+    CancelReason,
+    CancelRejected,
+    Event,
+    OrderAccepted,
+    OrderAmended,
+    OrderCancelled,
+    OrderRejected,
+    Phase,
+    PhaseChanged,
+    RejectReason,
+    TradeExecuted,
+)
+from services.trading.domain.instruments import Instrument
+from services.trading.domain.orders import (
+    AdvanceClock,
+    AmendOrder,
+    CancelOrder,
+    Command,
+    JournalEntry,
+    Order,
+    PlaceOrder,
+    Side,
+    TimeInForce,
+)
+from services.trading.domain.session import Clock, ManualClock, SessionSchedule, SessionStep
+
+_NEVER = datetime.max.replace(tzinfo=UTC)
+_ALREADY_DUE = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class RestingOrderView:
+    order_id: str
+    participant_id: str
+    side: Side
+    price_ticks: int
+    remaining_quantity: int
+    filled_quantity: int
+    time_in_force: TimeInForce
+    sequence: int
+
+
+class Engine:
+    def __init__(self, instrument: Instrument, clock: Clock, schedule: SessionSchedule | None = None) -> None:
+        self.instrument = instrument
+        self._clock = clock
+        self._schedule = schedule
+        self._book = OrderBook()
+        # (instant, command) pairs; JournalEntry objects are only built when the journal is read.
+        self._journal: list[tuple[datetime, Command]] = []
+        self._known_order_ids: set[str] = set()
+        self._order_sequence = 0
+        self._trade_sequence = 0
+        self._last_price_ticks: int | None = None
+        # Phase is settled from the clock on the first command, so a replay that starts at the
+        # first journal entry sees exactly what the live engine saw.
+        self._phase: Phase | None = None
+        self._next_step_at = _ALREADY_DUE
+        self._next_step: SessionStep | None = None
+        self._now = _ALREADY_DUE
+        band = instrument.limit_band_ticks()
+        self._low_ticks = 1 if band is None else band[0]
+        self._high_ticks: int | None = None if band is None else band[1]
+        self._lot_size_t = instrument.lot_size_t
+
+    # --- public API -------------------------------------------------------------------------------
+
+    @classmethod
+    def replay(
+        cls,
+        instrument: Instrument,
+        journal: Iterable[JournalEntry],
+        schedule: SessionSchedule | None = None,
+        clock: Clock | None = None,
+    ) -> Engine:
+        """Rebuild an engine from persisted journal entries; the result equals the live engine.
+
+        Time during the replay is the journal's own; `clock` (e.g. a SystemClock after a restart)
+        takes over once the journal is exhausted."""
+        entries = list(journal)
+        replay_clock = ManualClock(entries[0].at if entries else _ALREADY_DUE)
+        engine = cls(instrument, replay_clock, schedule)
+        for entry in entries:
+            replay_clock.set(entry.at)
+            engine.handle(entry.command)
+        if clock is not None:
+            engine._clock = clock
+        return engine
+
+    def handle(self, command: Command) -> list[Event]:
+        """Apply one command at the clock's current instant and return the events it caused."""
+        now = self._clock.now()
+        if now < self._now:
+            now = self._now  # a clock stepping back must not reorder history
+        self._now = now
+        events: list[Event] = []
+        if now >= self._next_step_at:
+            self._run_due_steps(now, events)
+        self._journal.append((now, command))
+        if isinstance(command, PlaceOrder):
+            self._place(command, now, events)
+        elif isinstance(command, CancelOrder):
+            self._cancel(command, now, events)
+        elif isinstance(command, AmendOrder):
+            self._amend(command, now, events)
+        return events
+
+    def advance(self) -> list[Event]:
+        """Run the phase changes and auctions that are due by now (a journaled AdvanceClock)."""
+        return self.handle(AdvanceClock())
+
+    @property
+    def phase(self) -> Phase:
+        if self._phase is not None:
+            return self._phase
+        return Phase.CONTINUOUS if self._schedule is None else self._schedule.phase_at(self._clock.now())
+
+    @property
+    def journal(self) -> list[JournalEntry]:
+        """Every command handled, with its instant: persist these to rebuild with `replay`."""
+        return [JournalEntry(at, command) for at, command in self._journal]
+
+    @property
+    def last_price_ticks(self) -> int | None:
+        return self._last_price_ticks
+
+    def best_bid_ticks(self) -> int | None:
+        return self._book.best_bid_ticks()
+
+    def best_ask_ticks(self) -> int | None:
+        return self._book.best_ask_ticks()
+
+    def depth(self, side: Side, max_levels: int = 10) -> list[tuple[int, int, int]]:
+        """(price_ticks, open quantity, order count), best level first."""
+        return self._book.side(side).depth(max_levels)
+
+    def order(self, order_id: str) -> RestingOrderView | None:
+        order = self._book.orders.get(order_id)
+        return None if order is None else _view(order)
+
+    def resting_orders(self, side: Side) -> list[RestingOrderView]:
+        """Resting orders in priority order (best price, then oldest)."""
+        return [_view(order) for order in self._book.side(side).orders_in_priority()]
+
+    # --- commands -----------------------------------------------------------------------------------
+
+    def _place(self, command: PlaceOrder, now: datetime, events: list[Event]) -> None:
+        order_id = command.order_id
+        price_ticks = command.price_ticks
+        quantity = command.quantity
+        # The common case is tested inline (one branch); the reason is only worked out on refusal.
+        high = self._high_ticks
+        if (
+            order_id in self._known_order_ids
+            or self._phase is not Phase.CONTINUOUS
+            or quantity < 1
+            or quantity % self._lot_size_t
+            or price_ticks < self._low_ticks
+            or (high is not None and price_ticks > high)
+        ):
+            reason = self._place_rejection(command)
+            if reason is not None:
+                events.append(OrderRejected(order_id, reason, now))
+                return
+        self._known_order_ids.add(order_id)
+        self._order_sequence += 1
+        order = Order(
+            order_id,
+            command.participant_id,
+            command.account_id,
+            command.side,
+            price_ticks,
+            quantity,
+            command.time_in_force,
+            self._order_sequence,
+        )
+        events.append(
+            OrderAccepted(
+                order_id,
+                order.participant_id,
+                order.account_id,
+                order.side,
+                order.price_ticks,
+                order.remaining_quantity,
+                order.time_in_force,
+                order.sequence,
+                now,
+            )
+        )
+        if self._phase is Phase.PRE_OPEN:
+            self._book.rest(order)
+            return
+        tif = order.time_in_force
+        if tif is TimeInForce.FOK and self._fillable_quantity(order) < order.remaining_quantity:
+            events.append(
+                OrderCancelled(
+                    order_id,
+                    order.participant_id,
+                    order.side,
+                    order.remaining_quantity,
+                    0,
+                    CancelReason.FOK_NOT_FILLABLE,
+                    now,
+                )
+            )
+            return
+        self._match(order, now, events)
+        if order.remaining_quantity:
+            if tif is TimeInForce.IOC or tif is TimeInForce.FOK:
+                events.append(
+                    OrderCancelled(
+                        order_id,
+                        order.participant_id,
+                        order.side,
+                        order.remaining_quantity,
+                        order.filled_quantity,
+                        CancelReason.IOC_REMAINDER,
+                        now,
+                    )
+                )
+            else:
+                self._book.rest(order)
+
+    def _place_rejection(self, command: PlaceOrder) -> RejectReason | None:
+        if command.order_id in self._known_order_ids:
+            return RejectReason.DUPLICATE_ORDER_ID
+        phase = self._phase
+        if phase is Phase.CLOSED:
+            return RejectReason.MARKET_CLOSED
+        if phase is Phase.PRE_OPEN and command.time_in_force in (TimeInForce.IOC, TimeInForce.FOK):
+            return RejectReason.TIME_IN_FORCE_NOT_ALLOWED_IN_PHASE
+        return self._price_quantity_rejection(command.price_ticks, command.quantity)
+
+    def _price_quantity_rejection(self, price_ticks: int, quantity: int) -> RejectReason | None:
+        if quantity < 1:
+            return RejectReason.QUANTITY_NOT_POSITIVE
+        if quantity % self._lot_size_t:
+            return RejectReason.QUANTITY_NOT_LOT_MULTIPLE
+        if price_ticks < 1:
+            return RejectReason.PRICE_NOT_POSITIVE
+        high = self._high_ticks
+        if price_ticks < self._low_ticks or (high is not None and price_ticks > high):
+            return RejectReason.PRICE_OUTSIDE_LIMITS
+        return None
+
+    def _cancel(self, command: CancelOrder, now: datetime, events: list[Event]) -> None:
+        order = self._book.orders.get(command.order_id)
+        if order is None:
+            events.append(CancelRejected(command.order_id, RejectReason.ORDER_NOT_FOUND, now))
+            return
+        if order.participant_id != command.participant_id:
+            events.append(CancelRejected(command.order_id, RejectReason.NOT_ORDER_OWNER, now))
+            return
+        self._cancel_resting(order, CancelReason.BY_PARTICIPANT, now, events)
+
+    def _cancel_resting(self, order: Order, reason: CancelReason, now: datetime, events: list[Event]) -> None:
+        cancelled_quantity = self._book.unlink(order)
+        events.append(
+            OrderCancelled(
+                order.order_id,
+                order.participant_id,
+                order.side,
+                cancelled_quantity,
+                order.filled_quantity,
+                reason,
+                now,
+            )
+        )
+
+    def _amend(self, command: AmendOrder, now: datetime, events: list[Event]) -> None:
+        order = self._book.orders.get(command.order_id)
+        reason: RejectReason | None = None
+        if order is None:
+            reason = RejectReason.ORDER_NOT_FOUND
+        elif order.participant_id != command.participant_id:
+            reason = RejectReason.NOT_ORDER_OWNER
+        elif self._phase is Phase.CLOSED:
+            reason = RejectReason.MARKET_CLOSED
+        if order is None or reason is not None:
+            events.append(AmendRejected(command.order_id, reason or RejectReason.ORDER_NOT_FOUND, now))
+            return
+        price_ticks = order.price_ticks if command.new_price_ticks is None else command.new_price_ticks
+        quantity = order.remaining_quantity if command.new_quantity is None else command.new_quantity
+        reason = self._price_quantity_rejection(price_ticks, quantity)
+        if reason is None and price_ticks == order.price_ticks and quantity == order.remaining_quantity:
+            reason = RejectReason.AMEND_NO_CHANGE
+        if reason is not None:
+            events.append(AmendRejected(command.order_id, reason, now))
+            return
+        delta = quantity - order.remaining_quantity
+        if price_ticks == order.price_ticks and delta < 0:
+            self._book.reduce(order, -delta)
+            events.append(OrderAmended(order.order_id, price_ticks, quantity, delta, order.sequence, True, now))
+            return
+        # Losing priority is modelled as leaving the book and entering again with a new sequence;
+        # the old queue entry is left dead in place (lazy deletion).
+        self._book.unlink(order)
+        self._order_sequence += 1
+        amended = replace(order, price_ticks=price_ticks, remaining_quantity=quantity, sequence=self._order_sequence)
+        events.append(OrderAmended(order.order_id, price_ticks, quantity, delta, amended.sequence, False, now))
+        if self._phase is not Phase.PRE_OPEN:
+            self._match(amended, now, events)
+        if amended.remaining_quantity:
+            self._book.rest(amended)
+
+    # --- continuous matching (the hot path) ----------------------------------------------------------
+
+    def _match(self, incoming: Order, now: datetime, events: list[Event]) -> None:
+        is_buy = incoming.side is Side.BUY
+        book = self._book
+        opposite: BookSide = book.asks if is_buy else book.bids
+        levels = opposite.levels
+        index = book.orders
+        limit = incoming.price_ticks
+        remaining = incoming.remaining_quantity
+        participant_id = incoming.participant_id
+        aggressor = incoming.side
+        append = events.append
+        trade_sequence = self._trade_sequence
+        last_price = self._last_price_ticks
+        while remaining:
+            level = opposite.best_level()
+            if level is None:
+                break
+            price = level.price_ticks
+            if (price > limit) if is_buy else (price < limit):
+                break
+            queue = level.orders
+            while remaining and queue:
+                resting = queue[0]
+                resting_remaining = resting.remaining_quantity
+                if not resting_remaining:
+                    queue.popleft()  # a cancelled or amended order, deleted lazily
+                    continue
+                if resting.participant_id == participant_id:
+                    queue.popleft()
+                    self._cancel_resting(resting, CancelReason.SELF_TRADE_PREVENTED, now, events)
+                    if price not in levels:
+                        break
+                    continue
+                fill = resting_remaining if resting_remaining < remaining else remaining
+                remaining -= fill
+                resting.filled_quantity += fill
+                level.open_quantity -= fill
+                trade_sequence += 1
+                last_price = price
+                if is_buy:
+                    append(
+                        TradeExecuted(
+                            trade_sequence,
+                            price,
+                            fill,
+                            incoming.order_id,
+                            resting.order_id,
+                            participant_id,
+                            resting.participant_id,
+                            incoming.account_id,
+                            resting.account_id,
+                            aggressor,
+                            now,
+                        )
+                    )
+                else:
+                    append(
+                        TradeExecuted(
+                            trade_sequence,
+                            price,
+                            fill,
+                            resting.order_id,
+                            incoming.order_id,
+                            resting.participant_id,
+                            participant_id,
+                            resting.account_id,
+                            incoming.account_id,
+                            aggressor,
+                            now,
+                        )
+                    )
+                if fill == resting_remaining:
+                    resting.remaining_quantity = 0
+                    queue.popleft()
+                    del index[resting.order_id]
+                    level.order_count -= 1
+                else:
+                    resting.remaining_quantity = resting_remaining - fill
+            if level.order_count == 0 and levels.get(price) is level:
+                del levels[price]
+        incoming.filled_quantity += incoming.remaining_quantity - remaining
+        incoming.remaining_quantity = remaining
+        self._trade_sequence = trade_sequence
+        self._last_price_ticks = last_price
+
+    def _fillable_quantity(self, incoming: Order) -> int:
+        """Quantity the incoming order could trade now, ignoring its own participant's orders."""
+        is_buy = incoming.side is Side.BUY
+        limit = incoming.price_ticks
+        participant_id = incoming.participant_id
+        available = 0
+        for price, level in (self._book.asks if is_buy else self._book.bids).levels.items():
+            if (price > limit) if is_buy else (price < limit):
+                continue
+            for order in level.orders:
+                if order.remaining_quantity and order.participant_id != participant_id:
+                    available += order.remaining_quantity
+        return available
+
+    # --- sessions and the call auction ----------------------------------------------------------------
+
+    def _run_due_steps(self, now: datetime, events: list[Event]) -> None:
+        schedule = self._schedule
+        if self._phase is None:
+            self._phase = Phase.CONTINUOUS if schedule is None else schedule.phase_at(now)
+            if schedule is None:
+                self._next_step_at = _NEVER
+            else:
+                self._next_step_at, self._next_step = schedule.next_step_after(now)
+            return
+        while schedule is not None and self._next_step is not None and self._next_step_at <= now:
+            at, step = self._next_step_at, self._next_step
+            if step.phase is Phase.AUCTION:
+                self._enter(Phase.AUCTION, at, events)
+                self._uncross(at, events)
+            self._enter(step.effective_phase(), at, events)
+            if schedule.ends_day(step):
+                self._expire_day_orders(at, events)
+            self._next_step_at, self._next_step = schedule.next_step_after(at)
+
+    def _enter(self, phase: Phase, at: datetime, events: list[Event]) -> None:
+        self._phase = phase
+        events.append(PhaseChanged(phase, at))
+
+    def _expire_day_orders(self, at: datetime, events: list[Event]) -> None:
+        day_orders = sorted(
+            (order for order in self._book.orders.values() if order.time_in_force is TimeInForce.DAY),
+            key=lambda order: order.sequence,
+        )
+        for order in day_orders:
+            self._cancel_resting(order, CancelReason.DAY_EXPIRED, at, events)
+
+    def _auction_reference_ticks(self) -> int | None:
+        # The exchange-set reference (base) price first; failing that the last price traded here.
+        reference = self.instrument.reference_price_ticks()
+        return self._last_price_ticks if reference is None else reference
+
+    def clearing_price(self) -> ClearingPrice:
+        """The indicative auction price if the book were uncrossed now."""
+        bids = {price: level.open_quantity for price, level in self._book.bids.levels.items()}
+        asks = {price: level.open_quantity for price, level in self._book.asks.levels.items()}
+        return find_clearing_price(bids, asks, self._auction_reference_ticks())
+
+    def _uncross(self, at: datetime, events: list[Event]) -> None:
+        clearing = self.clearing_price()
+        events.append(AuctionCleared(clearing.price_ticks, clearing.volume, clearing.buy_surplus, at))
+        if clearing.price_ticks is None:
+            return
+        price = clearing.price_ticks
+        book = self._book
+        # Price priority then time priority on each side: better-priced orders fill first (fully,
+        # whenever the volume allows), orders at the clearing price by time.
+        buys = book.bids.orders_in_priority()
+        sells = book.asks.orders_in_priority()
+        buy = next(buys)
+        sell = next(sells)
+        left = clearing.volume
+        while left:
+            fill = min(buy.remaining_quantity, sell.remaining_quantity, left)
+            left -= fill
+            self._trade_sequence += 1
+            events.append(
+                TradeExecuted(
+                    self._trade_sequence,
+                    price,
+                    fill,
+                    buy.order_id,
+                    sell.order_id,
+                    buy.participant_id,
+                    sell.participant_id,
+                    buy.account_id,
+                    sell.account_id,
+                    None,
+                    at,
+                )
+            )
+            buy.filled_quantity += fill
+            sell.filled_quantity += fill
+            book.reduce(buy, fill)
+            book.reduce(sell, fill)
+            if left and not buy.remaining_quantity:
+                buy = next(buys)
+            if left and not sell.remaining_quantity:
+                sell = next(sells)
+        self._last_price_ticks = price
+
+
+def _view(order: Order) -> RestingOrderView:
+    return RestingOrderView(
+        order.order_id,
+        order.participant_id,
+        order.side,
+        order.price_ticks,
+        order.remaining_quantity,
+        order.filled_quantity,
+        order.time_in_force,
+        order.sequence,
+    )

@@ -1,0 +1,18 @@
+"""Trading service settings (env prefix TRADING_)."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from carbon_runtime.settings import ServiceSettings
+
+
+class TradingSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="TRADING_", extra="ignore")
+
+    service_name: str = "trading"
+    http_port: int = 8103
+    grpc_port: int = 50103
+    issuance_grpc_target: str = "127.0.0.1:50101"
+    registry_grpc_target: str = "127.0.0.1:50102"
+    trading_grpc_target: str = "127.0.0.1:50103"

@@ -1,0 +1,42 @@
+"""The gateway's API schema must be a superset of the public contract (shared/contract)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.contract.superset import find_superset_violations
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+API_SCHEMA_PATH = REPO_ROOT / "gateway" / "api-schema.graphql"
+
+
+def contract_path() -> Path:
+    """`<repo>/../shared/contract/credit-graph.graphql`, or $CARBON_CONTRACT_PATH."""
+    override = os.environ.get("CARBON_CONTRACT_PATH")
+    if override:
+        return Path(override)
+    return REPO_ROOT.parent / "shared" / "contract" / "credit-graph.graphql"
+
+
+def test_contract_file_is_found() -> None:
+    path = contract_path()
+    assert path.is_file(), f"contract not found at {path} (set CARBON_CONTRACT_PATH)"
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="the four services' GraphQL subgraphs have not landed yet; the list in the failure "
+    "message is what the API schema still lacks",
+)
+def test_api_schema_is_superset_of_contract() -> None:
+    assert API_SCHEMA_PATH.is_file(), (
+        f"{API_SCHEMA_PATH} missing: dump the subgraph SDL (scripts/dump_sdl.py) and run `node gateway/compose.mjs`"
+    )
+    problems = find_superset_violations(
+        contract_path().read_text(encoding="utf-8"),
+        API_SCHEMA_PATH.read_text(encoding="utf-8"),
+    )
+    assert not problems, f"{len(problems)} contract items missing or mismatched:\n" + "\n".join(problems)
