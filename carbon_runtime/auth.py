@@ -94,7 +94,13 @@ class TokenVerifier:
         alg = str(header.get("alg", ""))
         options: Any = {"require": ["exp", "sub"]}
         try:
-            if alg == "HS256":
+            if alg == "HS256" and _unverified_issuer(token) == SERVICE_ISSUER:
+                claims = jwt.decode(
+                    token, self.settings.service_secret, algorithms=["HS256"], options=options, issuer=SERVICE_ISSUER
+                )
+                if claims.get("roles") != ["SERVICE"]:
+                    raise unauthenticated("service tokens carry only the SERVICE role")
+            elif alg == "HS256":
                 if self.production:
                     raise unauthenticated("HS256 tokens are refused in production")
                 claims = jwt.decode(
@@ -122,6 +128,30 @@ class TokenVerifier:
         if scheme.lower() != "bearer" or not token.strip():
             raise unauthenticated("the Authorization header must be 'Bearer <JWT>'")
         return self.verify(token.strip())
+
+
+SERVICE_ISSUER = "carbon-internal"
+
+
+def _unverified_issuer(token: str) -> str | None:
+    try:
+        iss = jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except jwt.PyJWTError:
+        return None
+    return str(iss) if iss is not None else None
+
+
+def issue_service_token(settings: AuthSettings, service_name: str, ttl_s: int = 300) -> str:
+    """A short-lived token a service uses to call a peer on its own behalf (role SERVICE)."""
+    now = int(time.time())
+    claims = {
+        "sub": f"service:{service_name}",
+        "roles": ["SERVICE"],
+        "iss": SERVICE_ISSUER,
+        "iat": now,
+        "exp": now + ttl_s,
+    }
+    return jwt.encode(claims, settings.service_secret, algorithm="HS256")
 
 
 def principal_from_claims(claims: Mapping[str, Any], token: str | None = None) -> Principal:

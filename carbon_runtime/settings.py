@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "dev-only-insecure-secret"
+DEV_SERVICE_SECRET = "dev-only-insecure-service-secret"
 
 
 class AuthSettings(BaseSettings):
@@ -25,6 +26,9 @@ class AuthSettings(BaseSettings):
     jwt_audience: str | None = None
     # Subgraphs in production accept only requests that carry this header value from the gateway.
     gateway_secret: str | None = None
+    # Signs short-lived tokens that services use to call each other on their own behalf (role SERVICE),
+    # e.g. the exchange settling a trade. Never a user credential; must be set in production.
+    service_secret: str = DEV_SERVICE_SECRET
 
 
 class ServiceSettings(BaseSettings):
@@ -61,6 +65,8 @@ class ServiceSettings(BaseSettings):
                 raise ValueError(
                     "production mode refuses the dev JWT secret: set CARBON_JWKS_URL and CARBON_OIDC_ISSUER"
                 )
+            if self.auth.service_secret == DEV_SERVICE_SECRET:
+                raise ValueError("production mode refuses the dev service secret: set CARBON_SERVICE_SECRET")
             if not self.auth.jwks_url or not self.auth.oidc_issuer:
                 raise ValueError("production mode needs CARBON_OIDC_ISSUER and CARBON_JWKS_URL")
         return self

@@ -257,8 +257,9 @@ def test_quantity_is_conserved_per_order(commands: list[Command]) -> None:
 @settings(max_examples=50, deadline=None)
 @given(command_streams())
 def test_replay_rebuilds_the_same_book_and_events(commands: list[Command]) -> None:
-    engine, events = run_engine(commands)
+    engine, _ = run_engine(commands)
     replayed = Engine.replay(INSTRUMENT, engine.journal)
+    assert replayed.journal == engine.journal
     assert engine_book(replayed, Side.BUY) == engine_book(engine, Side.BUY)
     assert engine_book(replayed, Side.SELL) == engine_book(engine, Side.SELL)
     probe = PlaceOrder("probe", "org-z", "acct", Side.BUY, 105, 1000, TimeInForce.IOC)

@@ -119,10 +119,8 @@ class PriceLimit:
             raise invalid("PRICE_LIMIT_NOT_POSITIVE", "a price-limit amount must be positive")
 
     def band(self, reference_price: Decimal) -> tuple[Decimal, Decimal]:
-        if self.kind is PriceLimitKind.ABSOLUTE:
-            width = self.amount
-        else:
-            width = reference_price * self.amount / Decimal(100)
+        percent = self.kind is PriceLimitKind.PERCENT
+        width = reference_price * self.amount / Decimal(100) if percent else self.amount
         return reference_price - width, reference_price + width
 
 
