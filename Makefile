@@ -7,20 +7,24 @@ MAKEFLAGS += --no-builtin-rules
 PYTHON_BOOT ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock gateway/package-lock.json protos/package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
+TOOLS_VENV := .venv-tools
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock requirements-tools.lock gateway/package-lock.json protos/package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
 
 .PHONY: help setup protos lint test test-fast dev supergraph bench clean helm-check import-sample token
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-$(STAMP): requirements.lock gateway/package-lock.json protos/package-lock.json
+$(STAMP): requirements.lock requirements-tools.lock gateway/package-lock.json protos/package-lock.json
 	@$(PYTHON_BOOT) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is required"'
 	@node -e 'if (+process.versions.node.split(".")[0] < 20) { console.error("Node >= 20 is required"); process.exit(1) }'
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip uv
 	$(VENV)/bin/uv pip install -q --python $(PY) -r requirements.lock
 	$(PY) scripts/install_pth.py
+	# checkov pins packages that clash with the service stack, so it lives in its own venv.
+	test -x $(TOOLS_VENV)/bin/python || $(VENV)/bin/uv venv -q --python $(PY) $(TOOLS_VENV)
+	$(VENV)/bin/uv pip install -q --python $(TOOLS_VENV)/bin/python -r requirements-tools.lock
 	cd gateway && npm ci --no-audit --no-fund --loglevel=error
 	cd protos && npm ci --no-audit --no-fund --loglevel=error
 	rm -f $(VENV)/.installed-* && touch $@
@@ -37,7 +41,7 @@ lint: protos ## ruff + mypy --strict + import-linter + buf lint
 	$(VENV)/bin/lint-imports
 	cd protos && ./node_modules/.bin/buf lint
 
-test: lint ## every test: unit, PostgreSQL + SQLite integration, e2e, contract, helm
+test: lint helm-check ## every test: unit, PostgreSQL + SQLite integration, e2e, contract, helm
 	$(PY) -m pytest -q -p no:cacheprovider tests
 
 test-fast: protos ## tests without the end-to-end ones

@@ -149,7 +149,8 @@ def claim_event(conn: Connection, tables: OutboxTables, consumer: str, event_id:
         if conn.dialect.name == "sqlite"
         else postgresql.insert(table).values(**values).on_conflict_do_nothing()
     )
-    return conn.execute(stmt).rowcount == 1
+    # RETURNING rather than rowcount: psycopg reports -1 for ON CONFLICT inserts.
+    return conn.execute(stmt.returning(table.c.event_id)).first() is not None
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,7 @@ class OutboxRelay:
             if not rows:
                 return 0
             published: list[int] = []
+            failure: Exception | None = None
             try:
                 for position, aggregate_id, envelope in rows:
                     env = envelope_type().FromString(bytes(envelope))
@@ -243,11 +245,19 @@ class OutboxRelay:
                         self.publisher.publish(self.topic, str(aggregate_id), bytes(envelope), headers)
                     published.append(int(position))
                 self.publisher.flush()
-            finally:
-                # Mark only what the broker acknowledged; the rest is retried in order next time.
-                if published:
-                    conn.execute(update(t).where(t.c.position.in_(published)).values(published_at=datetime.now(UTC)))
-            return len(published)
+            except Exception as exc:
+                # Stop at the first failure: later events of the same aggregate must not overtake it.
+                failure = exc
+                try:
+                    self.publisher.flush()
+                except Exception:
+                    published = []  # nothing is known to be acknowledged: resend all of it
+            # Mark only what the broker acknowledged; the rest is retried in order next time.
+            if published:
+                conn.execute(update(t).where(t.c.position.in_(published)).values(published_at=datetime.now(UTC)))
+        if failure is not None:
+            raise failure
+        return len(published)
 
     def drain(self) -> int:
         total = 0

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import helm_python as helm
-import kubernetes_validate  # type: ignore[import-untyped]
+import kubernetes_validate
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

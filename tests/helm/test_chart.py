@@ -15,6 +15,7 @@ from typing import Any
 
 import helm_python as helm
 import pytest
+import yaml
 
 from scripts import helm_check
 
@@ -102,6 +103,17 @@ def selector(component: str) -> dict[str, str]:
 def test_conventions_table_is_parsed() -> None:
     assert set(PORTS) >= {"gateway", *SERVICES}
     assert PORTS["registry"] == (8102, 50102, "REGISTRY_")
+
+
+def test_gateway_routes_to_each_subgraph_service_and_probes_its_health_endpoints(docs: list[Manifest]) -> None:
+    data = named(docs, "ConfigMap", f"{RELEASE}-gateway")["data"]
+    assert data["GATEWAY_PORT"] == str(PORTS["gateway"][0])
+    assert data["GATEWAY_HOST"] == "0.0.0.0"
+    for svc in SERVICES:
+        assert data[f"GATEWAY_{svc.upper()}_URL"] == f"http://{RELEASE}-{svc}:{PORTS[svc][0]}/graphql"
+    container = named(docs, "Deployment", f"{RELEASE}-gateway")["spec"]["template"]["spec"]["containers"][0]
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
 
 
 def test_every_deployment_has_a_pdb_and_an_hpa(docs: list[Manifest]) -> None:
@@ -217,7 +229,14 @@ def test_production_carries_no_hs256_secret(prod_docs: list[Manifest]) -> None:
         assert data["CARBON_OIDC_ISSUER"].startswith("https://")
         assert data["CARBON_JWKS_URL"].startswith("https://")
         assert data[f"{PORTS[svc][2]}ENVIRONMENT"] == "production"
-    assert named(prod_docs, "ConfigMap", f"{RELEASE}-gateway")["data"]["GATEWAY_INTROSPECTION"] == "false"
+    # GATEWAY_ENVIRONMENT=production is what turns introspection off in gateway/gateway.config.ts.
+    assert named(prod_docs, "ConfigMap", f"{RELEASE}-gateway")["data"]["GATEWAY_ENVIRONMENT"] == "production"
+    for svc in SERVICES:
+        container = named(prod_docs, "Deployment", f"{RELEASE}-{svc}")["spec"]["template"]["spec"]["containers"][0]
+        service_secret = next(e for e in container["env"] if e["name"] == "CARBON_SERVICE_SECRET")
+        assert service_secret["valueFrom"]["secretKeyRef"]["name"] == "carbon-service-secret"
+    gateway = named(prod_docs, "Deployment", f"{RELEASE}-gateway")["spec"]["template"]["spec"]["containers"][0]
+    assert all(e["name"] != "CARBON_SERVICE_SECRET" for e in gateway["env"]), "the gateway never mints service tokens"
     # Production creates no Secret of its own: every secret is an existing one.
     assert of_kind(prod_docs, "Secret") == []
 
@@ -243,8 +262,8 @@ def test_production_render_fails_when_a_jwt_secret_is_set(jwt_secret: str) -> No
     [
         ({"auth": {"oidcIssuer": ""}}, "oidcIssuer"),
         ({"auth": {"jwksUrl": ""}}, "jwksUrl"),
-        ({"gateway": {"introspection": True}}, "introspection"),
         ({"auth": {"gatewaySecret": {"existingSecret": "", "value": "inline"}}}, "gatewaySecret"),
+        ({"auth": {"serviceSecret": {"existingSecret": "", "value": ""}}}, "serviceSecret"),
     ],
 )
 def test_production_render_fails_without_oidc_or_with_dev_conveniences(override: dict[str, Any], message: str) -> None:
@@ -268,7 +287,7 @@ def chart_without_schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ({"auth": {"jwtSecret": DEV_SECRET}}, "is the dev secret 'dev-only-insecure-secret': refused in production"),
         ({"auth": {"jwtSecret": "x"}}, "auth.jwtSecret must not be set in production"),
         ({"auth": {"jwksUrl": ""}}, "auth.jwksUrl is required in production"),
-        ({"gateway": {"introspection": True}}, "gateway.introspection must be false in production"),
+        ({"auth": {"serviceSecret": {"existingSecret": ""}}}, "auth.serviceSecret.existingSecret is required"),
     ],
 )
 def test_templates_refuse_insecure_production_even_without_schema(
@@ -398,3 +417,16 @@ def test_helm_check_reports_an_insecure_manifest() -> None:
     helm_check.run_checkov_on_manifests([deployment], report)
     assert any("notAField" in e for e in report.errors), report.errors
     assert any("CKV_K8S_16" in e for e in report.errors), report.errors
+
+
+def test_otel_collector_example_wires_otlp_through_batch_to_an_exporter() -> None:
+    config = yaml.safe_load((REPO_ROOT / "deploy" / "otel-collector.yaml").read_text(encoding="utf-8"))
+    assert set(config["receivers"]["otlp"]["protocols"]) == {"grpc", "http"}
+    pipelines = config["service"]["pipelines"]
+    assert {"traces", "metrics", "logs"} <= set(pipelines)
+    for name, pipeline in pipelines.items():
+        assert pipeline["receivers"] == ["otlp"], name
+        assert pipeline["processors"][-1] == "batch", f"{name}: batch last, after filtering"
+        for kind in ("receivers", "processors", "exporters"):
+            assert set(pipeline[kind]) <= set(config[kind]), f"{name}: undefined {kind}"
+        assert pipeline["exporters"], name

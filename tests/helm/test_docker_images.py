@@ -68,13 +68,14 @@ def test_service_dockerfiles_differ_only_in_name_and_ports() -> None:
         assert normalised(svc) == reference, svc
 
 
-def test_gateway_image_serves_the_committed_supergraph_on_4000() -> None:
+def test_gateway_image_runs_the_gateway_launcher_on_all_interfaces() -> None:
     built = stages(DOCKER_DIR / "gateway.Dockerfile")
     assert any("npm ci" in line for line in built[0])
-    assert built[-1][-1] == (
-        'CMD ["node_modules/.bin/hive-gateway", "supergraph", "supergraph.graphql", '
-        '"--host", "0.0.0.0", "--port", "4000"]'
-    )
+    assert built[-1][-1] == 'CMD ["bash", "/app/gateway/run.sh"]', "the gateway's own launcher"
+    assert any("gateway/run.sh" in line and line.startswith("COPY ") for line in built[0])
+    runtime = "\n".join(built[-1])
+    assert "GATEWAY_HOST=0.0.0.0" in runtime, "gateway.config.ts defaults to 127.0.0.1"
+    assert "GATEWAY_PORT=4000" in runtime
     assert "EXPOSE 4000" in built[-1]
 
 

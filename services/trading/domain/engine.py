@@ -56,8 +56,8 @@ from services.trading.domain.orders import (
 )
 from services.trading.domain.session import Clock, ManualClock, SessionSchedule, SessionStep
 
-_NEVER = datetime.max.replace(tzinfo=UTC)
-_ALREADY_DUE = datetime.min.replace(tzinfo=UTC)
+_NEVER = datetime(9999, 1, 1, tzinfo=UTC)
+_ALREADY_DUE = datetime(1, 1, 2, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +76,13 @@ class Engine:
     def __init__(self, instrument: Instrument, clock: Clock, schedule: SessionSchedule | None = None) -> None:
         self.instrument = instrument
         self._clock = clock
+        self._now_fn = clock.now
         self._schedule = schedule
         self._book = OrderBook()
-        # (instant, command) pairs; JournalEntry objects are only built when the journal is read.
-        self._journal: list[tuple[datetime, Command]] = []
+        # Two parallel lists rather than JournalEntry objects: no allocation per command on the hot
+        # path (the instant is the clock's own object); entries are built when the journal is read.
+        self._journal_at: list[datetime] = []
+        self._journal_commands: list[Command] = []
         self._known_order_ids: set[str] = set()
         self._order_sequence = 0
         self._trade_sequence = 0
@@ -117,18 +120,20 @@ class Engine:
             engine.handle(entry.command)
         if clock is not None:
             engine._clock = clock
+            engine._now_fn = clock.now
         return engine
 
     def handle(self, command: Command) -> list[Event]:
         """Apply one command at the clock's current instant and return the events it caused."""
-        now = self._clock.now()
+        now = self._now_fn()
         if now < self._now:
             now = self._now  # a clock stepping back must not reorder history
         self._now = now
         events: list[Event] = []
         if now >= self._next_step_at:
             self._run_due_steps(now, events)
-        self._journal.append((now, command))
+        self._journal_at.append(now)
+        self._journal_commands.append(command)
         if isinstance(command, PlaceOrder):
             self._place(command, now, events)
         elif isinstance(command, CancelOrder):
@@ -150,7 +155,12 @@ class Engine:
     @property
     def journal(self) -> list[JournalEntry]:
         """Every command handled, with its instant: persist these to rebuild with `replay`."""
-        return [JournalEntry(at, command) for at, command in self._journal]
+        return [JournalEntry(at, command) for at, command in zip(self._journal_at, self._journal_commands, strict=True)]
+
+    @property
+    def trades_executed(self) -> int:
+        """How many trades this engine has made (the last trade_seq)."""
+        return self._trade_sequence
 
     @property
     def last_price_ticks(self) -> int | None:
@@ -223,6 +233,32 @@ class Engine:
             self._book.rest(order)
             return
         tif = order.time_in_force
+        if tif is TimeInForce.GTC or tif is TimeInForce.DAY:
+            # Fast path for resting order types: most orders do not cross, so look at the opposite
+            # best price before paying for a call into the matching loop.
+            book = self._book
+            if order.side is Side.BUY:
+                own, opposite = book.bids, book.asks
+                best = opposite.best_level() if opposite.levels else None
+                crosses = best is not None and best.price_ticks <= price_ticks
+            else:
+                own, opposite = book.asks, book.bids
+                best = opposite.best_level() if opposite.levels else None
+                crosses = best is not None and best.price_ticks >= price_ticks
+            if crosses:
+                self._match(order, now, events)
+                quantity = order.remaining_quantity
+                if not quantity:
+                    return
+            # OrderBook.rest, inlined: this is the path of every order that does not fill at once.
+            level = own.levels.get(price_ticks)
+            if level is None:
+                level = own.level_for_insert(price_ticks)
+            level.orders.append(order)
+            level.open_quantity += quantity
+            level.order_count += 1
+            book.orders[order_id] = order
+            return
         if tif is TimeInForce.FOK and self._fillable_quantity(order) < order.remaining_quantity:
             events.append(
                 OrderCancelled(
@@ -238,20 +274,17 @@ class Engine:
             return
         self._match(order, now, events)
         if order.remaining_quantity:
-            if tif is TimeInForce.IOC or tif is TimeInForce.FOK:
-                events.append(
-                    OrderCancelled(
-                        order_id,
-                        order.participant_id,
-                        order.side,
-                        order.remaining_quantity,
-                        order.filled_quantity,
-                        CancelReason.IOC_REMAINDER,
-                        now,
-                    )
+            events.append(
+                OrderCancelled(
+                    order_id,
+                    order.participant_id,
+                    order.side,
+                    order.remaining_quantity,
+                    order.filled_quantity,
+                    CancelReason.IOC_REMAINDER,
+                    now,
                 )
-            else:
-                self._book.rest(order)
+            )
 
     def _place_rejection(self, command: PlaceOrder) -> RejectReason | None:
         if command.order_id in self._known_order_ids:
@@ -440,12 +473,17 @@ class Engine:
 
     def _run_due_steps(self, now: datetime, events: list[Event]) -> None:
         schedule = self._schedule
+        # Instants kept for comparison are expressed in the clock's own time zone: comparing aware
+        # datetimes with the same tzinfo object is a field compare, with different ones it costs
+        # two utcoffset calls (~30x slower), and `handle` compares on every command.
+        clock_tz = now.tzinfo
         if self._phase is None:
             self._phase = Phase.CONTINUOUS if schedule is None else schedule.phase_at(now)
             if schedule is None:
-                self._next_step_at = _NEVER
+                self._next_step_at = _NEVER.astimezone(clock_tz)
             else:
-                self._next_step_at, self._next_step = schedule.next_step_after(now)
+                step_at, self._next_step = schedule.next_step_after(now)
+                self._next_step_at = step_at.astimezone(clock_tz)
             return
         while schedule is not None and self._next_step is not None and self._next_step_at <= now:
             at, step = self._next_step_at, self._next_step
@@ -455,7 +493,8 @@ class Engine:
             self._enter(step.effective_phase(), at, events)
             if schedule.ends_day(step):
                 self._expire_day_orders(at, events)
-            self._next_step_at, self._next_step = schedule.next_step_after(at)
+            step_at, self._next_step = schedule.next_step_after(at)
+            self._next_step_at = step_at.astimezone(clock_tz)
 
     def _enter(self, phase: Phase, at: datetime, events: list[Event]) -> None:
         self._phase = phase

@@ -132,13 +132,13 @@ CARBON_JWT_AUDIENCE: {{ .Values.auth.audience | quote }}
 {{- $meta := include "carbon.serviceMeta" $root | fromYaml -}}
 GATEWAY_PORT: {{ include "carbon.gatewayPort" $root | quote }}
 GATEWAY_HOST: "0.0.0.0"
+{{- /* production also turns off introspection, GraphiQL and field suggestions (gateway.config.ts) */}}
 GATEWAY_ENVIRONMENT: {{ $root.Values.environment | quote }}
-GATEWAY_LOG_LEVEL: {{ $root.Values.logLevel | quote }}
-GATEWAY_OTLP_ENDPOINT: {{ $root.Values.otel.endpoint | quote }}
-GATEWAY_INTROSPECTION: {{ and $root.Values.gateway.introspection (ne $root.Values.environment "production") | toString | quote }}
+{{- /* OTLP/HTTP traces URL; gateway/run.sh hands it to Hive Gateway as OPENTELEMETRY */}}
+GATEWAY_OTLP_ENDPOINT: {{ $root.Values.otel.gatewayTracesEndpoint | quote }}
 {{- range $svc := splitList " " (include "carbon.serviceNames" $root) }}
 {{- $m := index $meta $svc }}
-GATEWAY_{{ upper $svc }}_SUBGRAPH_URL: {{ printf "http://%s-%s:%v/graphql" $root.Release.Name $svc $m.http | quote }}
+GATEWAY_{{ upper $svc }}_URL: {{ printf "http://%s-%s:%v/graphql" $root.Release.Name $svc $m.http | quote }}
 {{- end }}
 {{ include "carbon.authConfig" $root }}
 {{- end -}}
@@ -162,6 +162,27 @@ GATEWAY_{{ upper $svc }}_SUBGRAPH_URL: {{ printf "http://%s-%s:%v/graphql" $root
     secretKeyRef:
       name: {{ printf "%s-auth" $root.Release.Name }}
       key: jwt-secret
+{{- end }}
+{{- end -}}
+
+{{/*
+CARBON_SERVICE_SECRET signs the tokens services use to call each other (role SERVICE); the runtime
+refuses its dev default in production. Services only, never the gateway.
+*/}}
+{{- define "carbon.serviceSecretEnv" -}}
+{{- $s := .root.Values.auth.serviceSecret -}}
+{{- if $s.existingSecret }}
+- name: CARBON_SERVICE_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ $s.existingSecret }}
+      key: {{ $s.key }}
+{{- else if and $s.value (not .migration) }}
+- name: CARBON_SERVICE_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ printf "%s-auth" .root.Release.Name }}
+      key: service-secret
 {{- end }}
 {{- end -}}
 

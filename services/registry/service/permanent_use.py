@@ -1,0 +1,65 @@
+"""The part retirement, cancellation and NDC use share: take HELD units of one batch out of a
+holding account into the organization's sink account (RETIREMENT, CANCELLATION or NDC_USE, created
+on demand), where they stay in a terminal status for ever."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from carbon_runtime.auth import Principal
+from services.registry.adapters import repository as repo
+from services.registry.domain.blocks import OperationResult, UnitBlock
+from services.registry.domain.models import Account, AccountKind, Batch
+from services.registry.domain.serials import format_serial_range
+from services.registry.service.common import UnitOfWorkLike, locked_account, locked_batch
+
+LedgerUse = Callable[..., OperationResult]
+
+
+@dataclass(frozen=True)
+class PermanentUse:
+    batch: Batch
+    source: Account
+    sink: Account
+    result: OperationResult
+
+    @property
+    def serial_ranges(self) -> list[str]:
+        return serial_ranges(self.batch, self.result.affected)
+
+
+def serial_ranges(batch: Batch, blocks: Sequence[UnitBlock]) -> list[str]:
+    return [format_serial_range(batch, block.start, block.end) for block in sorted(blocks)]
+
+
+def take_units(
+    uow: UnitOfWorkLike,
+    principal: Principal,
+    *,
+    account_id: str,
+    batch_id: str,
+    quantity: int,
+    sink_kind: AccountKind,
+    operation: LedgerUse,
+    authorize: Callable[[Account], None],
+) -> PermanentUse:
+    conn = uow.conn
+    source = locked_account(repo.lock_accounts(conn, [account_id]), account_id)
+    authorize(source)
+    # Sink ids ("RETIREMENT-<org>") sort after every hex account id, so the lock order holds; the
+    # sink row itself is not locked: units only ever arrive there.
+    sink = repo.ensure_account(
+        conn,
+        repo.sink_account_id(source.organization_id, sink_kind),
+        source.organization_id,
+        sink_kind,
+        repo.utcnow(),
+        None,
+        lock=False,
+    )
+    batch = locked_batch(conn, batch_id)
+    result = operation(repo.load_blocks(conn, batch.id), source, quantity, into=sink)
+    repo.write_result(conn, result)
+    repo.check_batch_ledger(conn, batch)
+    return PermanentUse(batch, source, sink, result)
