@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 import strawberry
 from fastapi import FastAPI
+from strawberry.extensions import ParserCache, ValidationCache
 
 from carbon_runtime.auth import TokenVerifier
 from carbon_runtime.graphql_runtime import build_schema, create_http_app, schema_extensions
 from carbon_runtime.settings import ServiceSettings
-from strawberry.extensions import ParserCache, ValidationCache
 
 
 @strawberry.type
@@ -28,7 +28,7 @@ class Batch:
 @strawberry.type
 class Query:
     @strawberry.field
-    def batch(self, id: str) -> Batch:  # noqa: A002
+    def batch(self, id: str) -> Batch:
         return Batch(id=id, issued_quantity=1000, vintage_year=2023)
 
 

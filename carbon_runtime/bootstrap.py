@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,8 @@ class Core:
 
     def uow(self) -> UnitOfWork:
         wake = self.relay.wake if self.relay is not None else None
+        if self.settings.fault_crash_after_commit:
+            wake = _crash_now
         return UnitOfWork(self.engine, self.outbox, self.settings.service_name, on_commit=wake)
 
     def ready(self) -> bool:
@@ -45,6 +48,11 @@ class Core:
             return True
         except Exception:
             return False
+
+
+def _crash_now() -> None:
+    # Simulates a process killed between commit and publish (see ServiceSettings.fault_crash_after_commit).
+    os._exit(137)
 
 
 def build_core(settings: ServiceSettings, outbox: OutboxTables, *, configure_process: bool = True) -> Core:

@@ -173,9 +173,8 @@ class DevStack:
             self.start_service(s)
         for s in SERVICES:
             self.wait_ready(s, f"http://127.0.0.1:{self.config.http_ports[s]}/readyz")
-            self._log(
-                f"{s:<10} http://127.0.0.1:{self.config.http_ports[s]}/graphql  grpc 127.0.0.1:{self.config.grpc_ports[s]}"
-            )
+            http, grpc_port = self.config.http_ports[s], self.config.grpc_ports[s]
+            self._log(f"{s:<10} http://127.0.0.1:{http}/graphql  grpc 127.0.0.1:{grpc_port}")
         if self.config.start_gateway:
             self.start_gateway()
             self.wait_ready("gateway", self.config.gateway_url, timeout_s=90, graphql=True)

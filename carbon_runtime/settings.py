@@ -53,6 +53,9 @@ class ServiceSettings(BaseSettings):
     graphql_max_depth: int = Field(default=12, ge=2)
     graphql_max_aliases: int = Field(default=30, ge=1)
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Fault injection for crash tests: the process exits right after a unit of work commits and
+    # before the outbox relay could publish its events. Refused in production.
+    fault_crash_after_commit: bool = False
     auth: AuthSettings = Field(default_factory=AuthSettings)
 
     @model_validator(mode="after")
@@ -60,6 +63,8 @@ class ServiceSettings(BaseSettings):
         if not self.database_url:
             self.database_url = f"sqlite:///var/{self.service_name}.db"
         if self.environment == "production":
+            if self.fault_crash_after_commit:
+                raise ValueError("fault injection is refused in production")
             # The dev secret is public; accepting it in production would let anyone mint tokens.
             if self.auth.jwt_secret == DEV_JWT_SECRET and not self.auth.jwks_url:
                 raise ValueError(

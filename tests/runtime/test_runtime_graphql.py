@@ -52,9 +52,7 @@ class Query:
 def _client(**overrides: Any) -> TestClient:
     settings = ServiceSettings(service_name="test", **overrides)
     schema = build_schema(settings, Query)
-    app = create_http_app(
-        settings, schema, TokenVerifier(settings.auth, production=False), ready_check=lambda: True
-    )
+    app = create_http_app(settings, schema, TokenVerifier(settings.auth, production=False), ready_check=lambda: True)
     return TestClient(app)
 
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import grpc
 import pytest
+from carbon.registry.v1 import events_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import Engine, MetaData
 
-from carbon.registry.v1 import events_pb2
 from carbon_runtime.auth import TokenVerifier, issue_dev_token
 from carbon_runtime.db import make_engine
 from carbon_runtime.devstack import free_port

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, insert, select
-
 from carbon.events.v1 import envelope_pb2
 from carbon.registry.v1 import events_pb2
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, insert, select
+
 from carbon_runtime import telemetry
 from carbon_runtime.db import make_engine
 from carbon_runtime.devstack import free_port

@@ -6,10 +6,10 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Column, Engine, MetaData, String, Table, func, insert, select
-
 from carbon.events.v1 import envelope_pb2
 from carbon.registry.v1 import events_pb2
+from sqlalchemy import Column, Engine, MetaData, String, Table, func, insert, select
+
 from carbon_runtime.db import make_engine
 from carbon_runtime.outbox import OutboxRelay, add_outbox_tables, claim_event, head_position, read_log
 from carbon_runtime.uow import UnitOfWork

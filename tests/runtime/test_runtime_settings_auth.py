@@ -57,7 +57,10 @@ def test_dev_token_round_trips_to_a_principal() -> None:
         ("Bearer not-a-jwt", "not a JWT"),
         ("Bearer " + issue_dev_token("wrong-secret", "a", None, []), "invalid"),
         ("Bearer " + issue_dev_token(DEV_JWT_SECRET, "a", None, [], ttl_s=-10), "expired"),
-        ("Bearer " + jwt.encode({"sub": "a", "exp": int(time.time()) + 60, "roles": ["KING"]}, DEV_JWT_SECRET), "unknown"),
+        (
+            "Bearer " + jwt.encode({"sub": "a", "exp": int(time.time()) + 60, "roles": ["KING"]}, DEV_JWT_SECRET),
+            "unknown",
+        ),
         ("Bearer " + jwt.encode({"sub": "a", "exp": int(time.time()) + 60}, "x", algorithm="HS384"), "not accepted"),
     ],
 )

@@ -1,0 +1,73 @@
+"""The registry, reached over gRPC (carbon.registry.v1.RegistryService): implements RegistryPort."""
+
+from __future__ import annotations
+
+from carbon.registry.v1 import registry_pb2, registry_pb2_grpc
+from carbon_runtime.auth import issue_service_token
+from carbon_runtime.errors import DomainError, ErrorCode
+from carbon_runtime.grpc_runtime import GrpcClient
+from carbon_runtime.settings import AuthSettings
+from services.issuance.service.issue_credits import credit_attributes
+from services.issuance.service.ports import (
+    BufferCancellationOrder,
+    MintOrder,
+    MintResult,
+    OrganizationInfo,
+)
+
+REGISTRY_SERVICE = "carbon.registry.v1.RegistryService"
+
+
+class GrpcRegistry:
+    """Forwards the end user's token so the registry authorizes the person, not this service; reads
+    without a caller token (e.g. an accreditation lookup) go out with a short-lived service token."""
+
+    def __init__(self, client: GrpcClient, auth: AuthSettings, service_name: str = "issuance") -> None:
+        self.client = client
+        self.auth = auth
+        self.service_name = service_name
+        self.stub = registry_pb2_grpc.RegistryServiceStub(client.channel)
+
+    def _token(self, token: str | None) -> str:
+        return token or issue_service_token(self.auth, self.service_name)
+
+    def get_organization(self, organization_id: str, token: str | None) -> OrganizationInfo | None:
+        try:
+            response = self.client.call(
+                self.stub.GetOrganization,
+                registry_pb2.GetOrganizationRequest(organization_id=organization_id),
+                token=self._token(token),
+            )
+        except DomainError as err:
+            if err.code is ErrorCode.NOT_FOUND:
+                return None
+            raise
+        org = response.organization
+        return OrganizationInfo(org.organization_id, org.name, org.accredited_verifier)
+
+    def mint_batch(self, order: MintOrder, token: str | None) -> MintResult:
+        request = registry_pb2.MintBatchRequest(
+            idempotency_key=order.idempotency_key,
+            issuance_id=order.issuance_id,
+            batch_id=order.batch_id,
+            attributes=credit_attributes(order),
+            serial_prefix=order.serial_prefix,
+            issued_quantity_t=order.issued_quantity_t,
+            buffer_quantity_t=order.buffer_quantity_t,
+            holder_account_id=order.holder_account_id,
+            buffer_account_id=order.buffer_account_id,
+        )
+        response = self.client.call(self.stub.MintBatch, request, token=self._token(token))
+        return MintResult(response.batch_id or order.batch_id, response.serial_start, response.serial_end)
+
+    def cancel_from_buffer(self, order: BufferCancellationOrder, token: str | None) -> str:
+        request = registry_pb2.CancelFromBufferRequest(
+            idempotency_key=order.idempotency_key,
+            buffer_account_id=order.buffer_account_id,
+            program_id=order.program_id,
+            quantity_t=order.quantity_t,
+            reversal_id=order.reversal_id,
+            reason=order.reason,
+        )
+        response = self.client.call(self.stub.CancelFromBuffer, request, token=self._token(token))
+        return str(response.cancellation_id)
