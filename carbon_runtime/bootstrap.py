@@ -64,7 +64,9 @@ def build_core(settings: ServiceSettings, outbox: OutboxTables, *, configure_pro
     verifier = TokenVerifier(settings.auth, production=settings.is_production)
     core = Core(settings=settings, engine=engine, outbox=outbox, verifier=verifier, relay=None)
     if settings.kafka_bootstrap_servers:
-        publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id=settings.service_name)
+        publisher = KafkaPublisher(
+            settings.kafka_bootstrap_servers, client_id=settings.service_name, security=settings.kafka_options()
+        )
         core.relay = OutboxRelay(
             engine, outbox, publisher, core.topic, poll_interval_ms=settings.relay_poll_interval_ms
         )

@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextvars
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -159,6 +161,49 @@ def server_options(max_message_bytes: int) -> list[tuple[str, int]]:
     ]
 
 
+@dataclass(frozen=True)
+class ServerTls:
+    """Server TLS; with a client CA, mutual TLS: callers must present a certificate it signed."""
+
+    cert_file: str
+    key_file: str
+    client_ca_file: str | None = None
+
+    def credentials(self) -> Any:
+        key = Path(self.key_file).read_bytes()
+        cert = Path(self.cert_file).read_bytes()
+        ca = Path(self.client_ca_file).read_bytes() if self.client_ca_file else None
+        return grpc.ssl_server_credentials([(key, cert)], root_certificates=ca, require_client_auth=ca is not None)
+
+
+@dataclass(frozen=True)
+class ClientTls:
+    ca_file: str
+    cert_file: str | None = None
+    key_file: str | None = None
+
+    def credentials(self) -> Any:
+        return grpc.ssl_channel_credentials(
+            root_certificates=Path(self.ca_file).read_bytes(),
+            private_key=Path(self.key_file).read_bytes() if self.key_file else None,
+            certificate_chain=Path(self.cert_file).read_bytes() if self.cert_file else None,
+        )
+
+
+def server_tls(settings: Any) -> ServerTls | None:
+    if settings.grpc_tls_cert_file and settings.grpc_tls_key_file:
+        return ServerTls(settings.grpc_tls_cert_file, settings.grpc_tls_key_file, settings.grpc_tls_client_ca_file)
+    return None
+
+
+def client_tls(settings: Any) -> ClientTls | None:
+    if settings.grpc_tls_ca_file:
+        return ClientTls(
+            settings.grpc_tls_ca_file, settings.grpc_tls_client_cert_file, settings.grpc_tls_client_key_file
+        )
+    return None
+
+
 async def build_server(
     *,
     host: str,
@@ -167,6 +212,7 @@ async def build_server(
     register: Callable[[Any], None],
     service_names: Sequence[str],
     max_message_bytes: int,
+    tls: ServerTls | None = None,
 ) -> tuple[Any, Any, int]:
     """Create (not start) a grpc.aio server with health and reflection. Returns (server, health, port)."""
     from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -180,7 +226,10 @@ async def build_server(
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME]
     reflection.enable_server_reflection(names, server)
-    bound = server.add_insecure_port(f"{host}:{port}")
+    if tls is not None:
+        bound = server.add_secure_port(f"{host}:{port}", tls.credentials())
+    else:
+        bound = server.add_insecure_port(f"{host}:{port}")
     # NOT_SERVING until the process finished starting; the runner flips it.
     for name in ["", *service_names]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
@@ -220,6 +269,7 @@ class GrpcClient:
         *,
         deadline_ms: int = 5000,
         max_message_bytes: int = 4 * 1024 * 1024,
+        tls: ClientTls | None = None,
     ) -> None:
         self.target = target
         self.deadline_ms = deadline_ms
@@ -229,7 +279,11 @@ class GrpcClient:
             ("grpc.max_receive_message_length", max_message_bytes),
             ("grpc.max_send_message_length", max_message_bytes),
         ]
-        self.channel = grpc.insecure_channel(target, options=options)
+        self.channel = (
+            grpc.secure_channel(target, tls.credentials(), options=options)
+            if tls is not None
+            else grpc.insecure_channel(target, options=options)
+        )
 
     def call(
         self,

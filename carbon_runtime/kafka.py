@@ -26,7 +26,13 @@ class KafkaPublisher:
     """Synchronous, acknowledged publishing (acks=all): the relay marks an event published only
     after the broker has it."""
 
-    def __init__(self, bootstrap_servers: str, client_id: str, timeout_ms: int = 10_000) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        client_id: str,
+        timeout_ms: int = 10_000,
+        security: dict[str, object] | None = None,
+    ) -> None:
         from kafka import KafkaProducer
 
         self.timeout_s = timeout_ms / 1000
@@ -39,6 +45,7 @@ class KafkaPublisher:
             # Ordering per key must survive retries.
             max_in_flight_requests_per_connection=1,
             request_timeout_ms=timeout_ms,
+            **(security or {}),
         )
         self._pending: list[Any] = []
 
@@ -76,7 +83,9 @@ class KafkaConsumerLoop:
         handler: Callable[[ConsumedRecord], None],
         *,
         session_timeout_ms: int = 6000,
+        security: dict[str, object] | None = None,
     ) -> None:
+        self.security = dict(security or {})
         self.bootstrap_servers = bootstrap_servers
         self.group_id = group_id
         self.topics = list(topics)
@@ -98,6 +107,7 @@ class KafkaConsumerLoop:
             session_timeout_ms=self.session_timeout_ms,
             heartbeat_interval_ms=max(1000, self.session_timeout_ms // 3),
             consumer_timeout_ms=1000,
+            **self.security,
         )
 
     def run_forever(self) -> None:

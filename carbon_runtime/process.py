@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import uvicorn
 
 from carbon_runtime.auth import TokenVerifier
-from carbon_runtime.grpc_runtime import build_server
+from carbon_runtime.grpc_runtime import build_server, server_tls
 from carbon_runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ class ServiceProcess:
             register=self.grpc_register,
             service_names=self.grpc_service_names,
             max_message_bytes=s.grpc_max_message_bytes,
+            tls=server_tls(s),
         )
         await grpc_server.start()
         for w in self.workers:

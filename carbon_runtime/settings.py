@@ -50,6 +50,20 @@ class ServiceSettings(BaseSettings):
     grpc_deadline_ms: int = Field(default=5000, ge=100)
     grpc_max_message_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     kafka_session_timeout_ms: int = Field(default=6000, ge=1000)
+    # Kafka transport security (kafka-python names): PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: str | None = None
+    kafka_ssl_cafile: str | None = None
+    # gRPC TLS: server certificate and key; a client CA turns on mutual TLS (clients must present certificates).
+    grpc_tls_cert_file: str | None = None
+    grpc_tls_key_file: str | None = None
+    grpc_tls_client_ca_file: str | None = None
+    # gRPC clients: CA that signed peers' certificates, and this service's client certificate for mTLS.
+    grpc_tls_ca_file: str | None = None
+    grpc_tls_client_cert_file: str | None = None
+    grpc_tls_client_key_file: str | None = None
     graphql_max_depth: int = Field(default=12, ge=2)
     graphql_max_aliases: int = Field(default=30, ge=1)
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
@@ -79,3 +93,16 @@ class ServiceSettings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    def kafka_options(self) -> dict[str, object]:
+        """Security options for kafka-python clients (empty for PLAINTEXT)."""
+        opts: dict[str, object] = {"security_protocol": self.kafka_security_protocol}
+        if self.kafka_security_protocol.startswith("SASL"):
+            opts.update(
+                sasl_mechanism=self.kafka_sasl_mechanism or "SCRAM-SHA-512",
+                sasl_plain_username=self.kafka_sasl_username,
+                sasl_plain_password=self.kafka_sasl_password,
+            )
+        if self.kafka_security_protocol.endswith("SSL") and self.kafka_ssl_cafile:
+            opts["ssl_cafile"] = self.kafka_ssl_cafile
+        return opts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from carbon_runtime.settings import ServiceSettings
@@ -16,3 +17,8 @@ class ReportingSettings(ServiceSettings):
     issuance_grpc_target: str = "127.0.0.1:50101"
     registry_grpc_target: str = "127.0.0.1:50102"
     trading_grpc_target: str = "127.0.0.1:50103"
+    # How often the producers' log heads are read for the lag metric.
+    lag_poll_interval_ms: int = Field(default=5000, ge=100)
+    # Without a broker, follow the producers' event logs over gRPC instead (0 = off). Ignored when
+    # REPORTING_KAFKA_BOOTSTRAP_SERVERS is set: Kafka is then the live path and replay the repair path.
+    follow_event_logs_interval_ms: int = Field(default=0, ge=0)

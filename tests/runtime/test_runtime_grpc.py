@@ -117,7 +117,8 @@ def test_caller_identity_travels_in_metadata_and_is_verified(server: ServerThrea
 def test_domain_errors_become_status_codes_with_reason_details(server: ServerThread) -> None:
     channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
     with pytest.raises(grpc.RpcError) as raw:
-        channel.unary_unary("/test.Echo/Spend")(b"", timeout=5)
+        spend: Any = channel.unary_unary("/test.Echo/Spend")
+        spend(b"", timeout=5)
     assert raw.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "only 3 t available" in (raw.value.details() or "")
     client = GrpcClient(f"127.0.0.1:{server.port}", ["test.Echo"])

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from services.registry.adapters import tables as t
@@ -85,7 +85,7 @@ def lock_accounts(conn: Connection, account_ids: Iterable[str]) -> dict[str, Acc
     return result
 
 
-def insert_ignore(conn: Connection, table: t.Table, values: dict[str, Any]) -> None:
+def insert_ignore(conn: Connection, table: Table, values: dict[str, Any]) -> None:
     """INSERT that does nothing when the primary key exists (concurrent on-demand creation)."""
     dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
     conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
@@ -313,7 +313,9 @@ def append_journal(conn: Connection, actor: str, operation: str, payload: dict[s
             entry=canonical_json(entry.to_dict()),
         )
     )
-    conn.execute(update(t.journal_head).where(t.journal_head.c.id == 1).values(sequence=entry.sequence, hash=entry.hash))
+    conn.execute(
+        update(t.journal_head).where(t.journal_head.c.id == 1).values(sequence=entry.sequence, hash=entry.hash)
+    )
     return entry
 
 

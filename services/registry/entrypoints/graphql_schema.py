@@ -19,7 +19,7 @@ class CreditBatch:
         return Tonnes(0)
 
     @classmethod
-    def resolve_reference(cls, info: Info, id: strawberry.ID) -> CreditBatch:  # noqa: A002
+    def resolve_reference(cls, info: Info, id: strawberry.ID) -> CreditBatch:
         return CreditBatch(id=id)
 
 

@@ -110,9 +110,7 @@ def build_batch(request: registry_pb2.MintBatchRequest) -> Batch:
         serial_end_unit=max(int(request.issued_quantity_t), 1),
         credit_type=CreditType(enum_suffix(issuance_types.CreditType, attributes.credit_type, "CREDIT_TYPE_")),
         basis=CreditBasis(enum_suffix(issuance_types.CreditBasis, attributes.basis, "CREDIT_BASIS_")),
-        category=CreditCategory(
-            enum_suffix(issuance_types.CreditCategory, attributes.category, "CREDIT_CATEGORY_")
-        ),
+        category=CreditCategory(enum_suffix(issuance_types.CreditCategory, attributes.category, "CREDIT_CATEGORY_")),
         proponent_organization_id=attributes.issuer_organization_id,
         corresponding_adjustment=attributes.corresponding_adjustment,
         authorization_purpose=purpose,
@@ -129,9 +127,7 @@ def _resolve_buffer(
     if request.buffer_account_id:
         buffer = accounts.get(request.buffer_account_id)
         if buffer is None:
-            raise not_found(
-                "ACCOUNT_NOT_FOUND", f"buffer account {request.buffer_account_id} does not exist"
-            )
+            raise not_found("ACCOUNT_NOT_FOUND", f"buffer account {request.buffer_account_id} does not exist")
         return buffer
     now = repo.utcnow()
     owner = repo.ensure_registry_organization(uow.conn, now)
@@ -155,7 +151,12 @@ def mint_batch(
 
     def effect(uow: UnitOfWorkLike) -> registry_pb2.MintBatchResponse:
         conn = uow.conn
-        accounts = repo.lock_accounts(conn, [request.holder_account_id, request.buffer_account_id] if request.buffer_account_id else [request.holder_account_id])
+        accounts = repo.lock_accounts(
+            conn,
+            [request.holder_account_id, request.buffer_account_id]
+            if request.buffer_account_id
+            else [request.holder_account_id],
+        )
         existing = conn.execute(
             select(t.batches.c.request_hash, t.batches.c.mint_response).where(
                 t.batches.c.issuance_id == request.issuance_id

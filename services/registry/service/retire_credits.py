@@ -52,7 +52,9 @@ def parse_offset_emissions(text: str) -> Decimal | None:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise invalid("DECIMAL_MALFORMED", 'offsetEmissions must be a decimal number as a string, e.g. "12.5"') from None
+        raise invalid(
+            "DECIMAL_MALFORMED", 'offsetEmissions must be a decimal number as a string, e.g. "12.5"'
+        ) from None
     if not value.is_finite() or value < 0:
         raise invalid("OFFSET_EMISSIONS_INVALID", "offsetEmissions must be a finite, non-negative number of tCO2e")
     return value

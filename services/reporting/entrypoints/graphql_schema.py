@@ -10,6 +10,8 @@ from datetime import date
 from decimal import Decimal
 
 import strawberry
+from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
 
 from carbon_runtime.graphql_contract import (
     CreditBasis,
@@ -38,7 +40,8 @@ def _handlers(info: Info) -> ReportingHandlers:
     return handlers
 
 
-@strawberry.federation.type(keys=["id"], resolvable=False)
+# Owned by the registry; referenced here only (a stub the router never asks this subgraph to resolve).
+@strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)])
 class Organization:
     id: strawberry.ID
 
@@ -71,7 +74,7 @@ class CreditBatch:
         return [Eligibility.from_domain(d) for d in _handlers(info).eligibility(str(self.id))]
 
     @classmethod
-    def resolve_reference(cls, info: Info, id: strawberry.ID) -> CreditBatch:  # noqa: A002
+    def resolve_reference(cls, info: Info, id: strawberry.ID) -> CreditBatch:
         return CreditBatch(id=id)
 
 
@@ -307,7 +310,9 @@ def _article6(report: article6_domain.Article6Report) -> Article6Report:
             )
             for r in report.records
         ],
-        totals=[Article6ActionTotal(action=a.value, quantity=Tonnes(q)) for a, q in report.totals_by_action_tco2e.items()],
+        totals=[
+            Article6ActionTotal(action=a.value, quantity=Tonnes(q)) for a, q in report.totals_by_action_tco2e.items()
+        ],
     )
 
 
@@ -399,7 +404,7 @@ class Query:
         return _disclosure(_handlers(info).disclosure_report(info.context.principal, str(organization_id), year))
 
     @strawberry.field(description="SHK adjusted emissions for a fiscal year (April to March).")
-    def shk_report(self, info: Info, input: ShkReportInput) -> ShkReport:  # noqa: A002 - contract name
+    def shk_report(self, info: Info, input: ShkReportInput) -> ShkReport:
         shk_input = shk_domain.ShkInput(
             organization_id=str(input.organization_id),
             fiscal_year=input.fiscal_year,
@@ -415,7 +420,9 @@ class Query:
         )
         return _shk(_handlers(info).shk_report(info.context.principal, shk_input))
 
-    @strawberry.field(description="One eligibility decision explained: every rule with its id, version, source, inputs.")
+    @strawberry.field(
+        description="One eligibility decision explained: every rule with its id, version, source, inputs."
+    )
     def eligibility_decision(self, info: Info, batch_id: strawberry.ID, use: InstitutionalUse) -> EligibilityDecision:
         return _decision(_handlers(info).explain(str(batch_id), facts.InstitutionalUse(use.value)))
 
@@ -434,10 +441,10 @@ class Query:
     def price_index(self, info: Info, category: CreditCategory) -> list[PriceIndexPoint]:
         return _prices(_handlers(info).price_index(facts.CreditCategory(category.value)))
 
-    @strawberry.field(description="Compares issuance, registry and this read model per batch (AUDITOR, REGISTRY_ADMIN).")
-    def reconciliation_report(
-        self, info: Info, batch_ids: list[strawberry.ID] | None = None
-    ) -> ReconciliationReport:
+    @strawberry.field(
+        description="Compares issuance, registry and this read model per batch (AUDITOR, REGISTRY_ADMIN)."
+    )
+    def reconciliation_report(self, info: Info, batch_ids: list[strawberry.ID] | None = None) -> ReconciliationReport:
         result = _handlers(info).reconcile(info.context.principal, [str(b) for b in batch_ids or []])
         return ReconciliationReport(
             reconciliation_id=strawberry.ID(result.reconciliation_id),

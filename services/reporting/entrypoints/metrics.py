@@ -23,7 +23,7 @@ _registered = False
 def _pending(options: Any) -> Iterable[Any]:
     from opentelemetry.metrics import Observation
 
-    out = []
+    out: list[Any] = []
     for monitor in list(_monitors):
         try:
             out.extend(Observation(lag.pending_events, {"source": lag.source}) for lag in monitor.lag())
@@ -35,7 +35,7 @@ def _pending(options: Any) -> Iterable[Any]:
 def _age(options: Any) -> Iterable[Any]:
     from opentelemetry.metrics import Observation
 
-    out = []
+    out: list[Any] = []
     for monitor in list(_monitors):
         try:
             ages = monitor.seconds_since_last_event()

@@ -37,7 +37,7 @@ CONSUMER = "reporting"
 PRODUCERS: tuple[str, ...] = ("issuance", "registry", "trading")
 
 
-class MalformedEvent(Exception):
+class MalformedEventError(Exception):
     """An event a reader must reject (e.g. an UNSPECIFIED enum, a bad date); it is logged and skipped."""
 
 
@@ -63,7 +63,7 @@ def _insert_once(conn: Connection, table: Table, row: Mapping[str, Any]) -> None
 
 def _enum(name: str, prefix: str) -> str:
     if not name.startswith(prefix) or name.endswith("_UNSPECIFIED"):
-        raise MalformedEvent(f"enum value {name} is not valid on the wire")
+        raise MalformedEventError(f"enum value {name} is not valid on the wire")
     return name.removeprefix(prefix)
 
 
@@ -71,11 +71,11 @@ def _date(text: str, what: str, *, optional: bool = False) -> date | None:
     if not text:
         if optional:
             return None
-        raise MalformedEvent(f"{what} is empty")
+        raise MalformedEventError(f"{what} is empty")
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise MalformedEvent(f"{what} is not an ISO 8601 date: {text!r}") from exc
+        raise MalformedEventError(f"{what} is not an ISO 8601 date: {text!r}") from exc
 
 
 def _required_date(text: str, what: str) -> date:
@@ -98,9 +98,9 @@ def _decimal_text(text: str) -> str | None:
     try:
         value = Decimal(text)
     except InvalidOperation as exc:
-        raise MalformedEvent(f"{text!r} is not a decimal") from exc
+        raise MalformedEventError(f"{text!r} is not a decimal") from exc
     if not value.is_finite():
-        raise MalformedEvent(f"{text!r} is not a finite decimal")
+        raise MalformedEventError(f"{text!r} is not a finite decimal")
     return text
 
 
@@ -245,7 +245,7 @@ def on_credits_settled(conn: Connection, env: Envelope, ev: registry_events.Cred
 
 def on_credits_retired(conn: Connection, env: Envelope, ev: registry_events.CreditsRetired) -> None:
     if ev.retirement_year <= 0:
-        raise MalformedEvent(f"retirement {ev.retirement_id} has no retirement year")
+        raise MalformedEventError(f"retirement {ev.retirement_id} has no retirement year")
     _insert_once(
         conn,
         tables.retirements,
@@ -320,9 +320,9 @@ def on_project_created(conn: Connection, env: Envelope, ev: issuance_events.Proj
 
 
 def on_project_registered(conn: Connection, env: Envelope, ev: issuance_events.ProjectRegistered) -> None:
-    registered_on = _date(ev.registered_on, "registered_on", optional=True) or _instant(
-        env.occurred_at, datetime.now(UTC)
-    ).date()
+    registered_on = (
+        _date(ev.registered_on, "registered_on", optional=True) or _instant(env.occurred_at, datetime.now(UTC)).date()
+    )
     _upsert(conn, tables.projects, {"project_id": ev.project_id}, {"registered_on": registered_on})
 
 
@@ -361,7 +361,7 @@ def on_trade_executed(conn: Connection, env: Envelope, ev: trading_events.TradeE
     trade = ev.trade
     price = _decimal_text(trade.price_decimal)
     if price is None:
-        raise MalformedEvent(f"trade {trade.trade_id} has no price")
+        raise MalformedEventError(f"trade {trade.trade_id} has no price")
     _upsert(
         conn,
         tables.trades,
@@ -461,17 +461,17 @@ def apply_envelope(conn: Connection, env: Envelope, *, position: int | None = No
     """Apply one event in the caller's transaction. Returns False when it had already been applied.
 
     Events this service does not project are still claimed and counted, so the progress per producer
-    counts every event of its log. Raises MalformedEvent (nothing written, as the caller rolls back)
+    counts every event of its log. Raises MalformedEventError (nothing written, as the caller rolls back)
     for an event a reader must reject.
     """
     if not env.event_id:
-        raise MalformedEvent("event without event_id")
+        raise MalformedEventError("event without event_id")
     which = env.WhichOneof("payload")
     if which is None:
-        raise MalformedEvent(f"event {env.event_id} has no payload")
+        raise MalformedEventError(f"event {env.event_id} has no payload")
     payload = getattr(env, which)
     if payload.DESCRIPTOR.full_name != env.event_type:
-        raise MalformedEvent(f"event {env.event_id}: event_type {env.event_type} does not match its payload")
+        raise MalformedEventError(f"event {env.event_id}: event_type {env.event_type} does not match its payload")
     if not claim_event(conn, tables.outbox, CONSUMER, env.event_id):
         if position is not None:
             _advance_replayed_position(conn, env.producer or "unknown", position)

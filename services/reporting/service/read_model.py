@@ -65,11 +65,11 @@ def load_batches(conn: Connection, batch_ids: Sequence[str] | None = None) -> di
     if batch_ids is not None:
         issued_q = issued_q.where(issued_t.c.batch_id.in_(list(batch_ids)))
         minted_q = minted_q.where(minted_t.c.batch_id.in_(list(batch_ids)))
-    issued = {r.batch_id: r._mapping for r in conn.execute(issued_q)}
-    minted = {r.batch_id: r._mapping for r in conn.execute(minted_q)}
+    issued: dict[str, Mapping[str, Any]] = {r.batch_id: dict(r._mapping) for r in conn.execute(issued_q)}
+    minted: dict[str, Mapping[str, Any]] = {r.batch_id: dict(r._mapping) for r in conn.execute(minted_q)}
     project_ids = {str(m["project_id"]) for m in [*issued.values(), *minted.values()]}
-    projects = {
-        r.project_id: r._mapping
+    projects: dict[str, Mapping[str, Any]] = {
+        r.project_id: dict(r._mapping)
         for r in conn.execute(select(projects_t).where(projects_t.c.project_id.in_(sorted(project_ids))))
     }
     out: dict[str, BatchRecord] = {}
@@ -269,10 +269,7 @@ def snapshot(conn: Connection, tables_to_dump: Iterable[Any] | None = None) -> d
     """Every read-model row, sorted, without bookkeeping timestamps (to compare two builds)."""
     out: dict[str, list[tuple[Any, ...]]] = {}
     for table in tables_to_dump or tables.READ_MODEL_TABLES:
-        if table is tables.source_progress:
-            cols = [table.c.source, table.c.applied_events]
-        else:
-            cols = list(table.c)
+        cols = [table.c.source, table.c.applied_events] if table is tables.source_progress else list(table.c)
         rows = [tuple(_normalize(v) for v in row) for row in conn.execute(select(*cols))]
         out[table.name] = sorted(rows, key=repr)
     return out

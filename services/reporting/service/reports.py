@@ -20,7 +20,8 @@ from sqlalchemy import Engine
 from carbon_runtime.auth import Principal, require_authenticated, require_role
 from carbon_runtime.errors import DomainError, ErrorCode, not_found
 from carbon_runtime.uow import UnitOfWork
-from services.reporting.domain import article6, disclosure, eligibility, reconciliation, shk, statistics
+from services.reporting.domain import article6, disclosure, reconciliation, shk, statistics
+from services.reporting.domain import eligibility as eligibility_rules
 from services.reporting.domain.facts import BatchFacts, CreditCategory, InstitutionalUse, UnitStatus
 from services.reporting.service import read_model
 
@@ -86,16 +87,16 @@ class ReportingHandlers:
         with self.engine.connect() as conn:
             return read_model.load_batches(conn, [batch_id]).get(batch_id)
 
-    def eligibility(self, batch_id: str) -> tuple[eligibility.EligibilityDecision, ...]:
+    def eligibility(self, batch_id: str) -> tuple[eligibility_rules.EligibilityDecision, ...]:
         """Every use's decision; empty while the read model does not know the batch yet."""
         record = self.batch(batch_id)
-        return () if record is None else eligibility.decide_all(record.facts)
+        return () if record is None else eligibility_rules.decide_all(record.facts)
 
-    def explain(self, batch_id: str, use: InstitutionalUse) -> eligibility.EligibilityDecision:
+    def explain(self, batch_id: str, use: InstitutionalUse) -> eligibility_rules.EligibilityDecision:
         record = self.batch(batch_id)
         if record is None:
             raise not_found("BATCH_NOT_FOUND", f"the reporting read model does not know batch {batch_id} (yet)")
-        return eligibility.explain(record.facts, use)
+        return eligibility_rules.explain(record.facts, use)
 
     # --- organization reports -----------------------------------------------------------------------------
 
@@ -152,9 +153,7 @@ class ReportingHandlers:
             cancellations = read_model.load_cancellations(conn)
             ndc_uses = read_model.load_ndc_uses(conn)
         authorizations = [
-            authorization
-            for record in records.values()
-            if (authorization := _authorization_of(record)) is not None
+            authorization for record in records.values() if (authorization := _authorization_of(record)) is not None
         ]
         return article6.build_article6_report(
             party,

@@ -48,7 +48,7 @@ def apply_one(engine: Engine, env: Any, *, position: int | None = None) -> bool:
     try:
         with engine.begin() as conn:
             return projector.apply_envelope(conn, env, position=position)
-    except projector.MalformedEvent:
+    except projector.MalformedEventError:
         log.exception("skipping event %s that a reader must reject", env.event_id)
         return False
 
@@ -68,7 +68,7 @@ def apply_many(engine: Engine, items: Iterable[tuple[int | None, Any]], *, batch
                 for position, env in batch:
                     count += projector.apply_envelope(conn, env, position=position)
             applied += count
-        except projector.MalformedEvent:
+        except projector.MalformedEventError:
             # The whole batch rolled back: apply it one by one so only the malformed event is skipped.
             for position, env in batch:
                 applied += apply_one(engine, env, position=position)
