@@ -8,6 +8,7 @@ on; depth, alias and token limits are enforced in the subgraph too, not only at 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -36,6 +37,7 @@ from carbon_runtime import telemetry
 from carbon_runtime.auth import ANONYMOUS, Principal, TokenVerifier
 from carbon_runtime.errors import DomainError, ErrorCode
 from carbon_runtime.graphql_contract import SCALAR_MAP
+from carbon_runtime.limits import TokenBucketLimiter, load_persisted_documents, persisted_documents_rule
 from carbon_runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,9 @@ def _error_code(err: GraphQLError) -> tuple[str, str | None, str]:
     original = err.original_error
     if isinstance(original, DomainError):
         return original.code.value, original.reason, original.message
+    preset = (err.extensions or {}).get("code")
+    if original is None and isinstance(preset, str):
+        return preset, (err.extensions or {}).get("reason"), err.message
     if original is None:
         # Parse/validation errors: the document itself is wrong.
         return ErrorCode.INVALID_ARGUMENT.value, "INVALID_DOCUMENT", err.message
@@ -116,6 +121,9 @@ def schema_extensions(settings: ServiceSettings) -> list[Any]:
     ]
     if settings.is_production:
         ext.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    if settings.persisted_documents_file:
+        rule = persisted_documents_rule(load_persisted_documents(settings.persisted_documents_file))
+        ext.append(AddValidationRules([rule]))
     return ext
 
 
@@ -162,8 +170,24 @@ def create_http_app(
         multipart_uploads_enabled=False,
     )
 
+    limiter = TokenBucketLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
+
     @app.middleware("http")
     async def limits_and_tracing(request: Request, call_next: Callable[[Request], Any]) -> Any:
+        if request.url.path == "/graphql":
+            auth_header = request.headers.get("authorization")
+            client = (
+                "t:" + hashlib.sha256(auth_header.encode()).hexdigest()
+                if auth_header
+                else "a:" + (request.client.host if request.client else "unknown")
+            )
+            if not limiter.allow(client):
+                return JSONResponse(
+                    {"errors": [{"message": "rate limit exceeded; slow down and retry",
+                                 "extensions": {"code": "UNAVAILABLE", "reason": "RATE_LIMITED"}}]},
+                    status_code=429,
+                    headers={"retry-after": "1"},
+                )  # fmt: skip
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > settings.max_request_bytes):
             return JSONResponse(

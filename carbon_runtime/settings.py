@@ -67,6 +67,14 @@ class ServiceSettings(BaseSettings):
     graphql_max_depth: int = Field(default=12, ge=2)
     graphql_max_aliases: int = Field(default=30, ge=1)
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Per-client request budget on /graphql (token bucket keyed by the bearer token's subject, else
+    # the client address): sustained rate and burst. 0 turns the limit off.
+    rate_limit_per_s: float = Field(default=50.0, ge=0)
+    rate_limit_burst: int = Field(default=100, ge=1)
+    # Persisted-documents mode: a JSON file mapping sha256 hashes to documents; when set, only those
+    # documents are executed (a client sends the full text of an allowed document; anything else is
+    # FORBIDDEN before parsing).
+    persisted_documents_file: str | None = None
     # Fault injection for crash tests: the process exits right after a unit of work commits and
     # before the outbox relay could publish its events. Refused in production.
     fault_crash_after_commit: bool = False

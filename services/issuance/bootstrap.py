@@ -1,4 +1,4 @@
-"""Builds the issuance process from its settings: database, outbox relay, gRPC, GraphQL."""
+"""Builds the issuance process from its settings: database, outbox relay, registry client, gRPC, GraphQL."""
 
 from __future__ import annotations
 
@@ -6,24 +6,45 @@ from typing import Any
 
 from carbon_runtime.bootstrap import build_core, build_process
 from carbon_runtime.graphql_runtime import build_schema
+from carbon_runtime.grpc_runtime import GrpcClient
 from carbon_runtime.process import ServiceProcess
 from carbon_runtime.replay import register_event_log
 from services.issuance.adapters import tables
-from services.issuance.entrypoints.graphql_schema import CreditBatch, Query
+from services.issuance.adapters.read_model import ReadModel
+from services.issuance.adapters.registry_client import REGISTRY_SERVICE, GrpcRegistry
+from services.issuance.adapters.repositories import SqlUnitOfWork
+from services.issuance.entrypoints.graphql_schema import ENTITY_TYPES, Mutation, Query
+from services.issuance.entrypoints.grpc_server import register_issuance_service
+from services.issuance.service.common import Deps
+from services.issuance.service.ports import RegistryPort
 from services.issuance.settings import IssuanceSettings
 
 
-def bootstrap(settings: IssuanceSettings | None = None) -> ServiceProcess:
+def _schema(settings: IssuanceSettings) -> Any:
+    return build_schema(settings, Query, Mutation, types=ENTITY_TYPES)
+
+
+def bootstrap(settings: IssuanceSettings | None = None, *, registry: RegistryPort | None = None) -> ServiceProcess:
+    """`registry` replaces the gRPC registry client (tests); by default one is built for the target
+    in settings, connected lazily so the issuance service starts even while the registry is down."""
     settings = settings or IssuanceSettings()
     core = build_core(settings, tables.outbox)
-    schema = build_schema(settings, Query, types=[CreditBatch])
+    if registry is None:
+        client = GrpcClient(settings.registry_grpc_target, retry_services=[REGISTRY_SERVICE])
+        core.on_stop.append(client.close)
+        registry = GrpcRegistry(client, settings.auth, settings.service_name)
+    deps = Deps(uow=lambda: SqlUnitOfWork(core.uow()), registry=registry)
+    reads = ReadModel(core.engine)
     names: list[str] = []
 
     def register(server: Any) -> None:
+        names.append(register_issuance_service(server, reads))
         names.append(register_event_log(server, core.engine, core.outbox, settings.service_name))
 
-    return build_process(core, schema, register, names, extras={"engine": core.engine, "core": core})
+    return build_process(
+        core, _schema(settings), register, names, extras={"engine": core.engine, "deps": deps, "reads": reads}
+    )
 
 
 def schema_sdl() -> str:
-    return str(build_schema(IssuanceSettings(), Query, types=[CreditBatch]).as_str())
+    return str(_schema(IssuanceSettings()).as_str())

@@ -16,3 +16,10 @@ class TradingSettings(ServiceSettings):
     issuance_grpc_target: str = "127.0.0.1:50101"
     registry_grpc_target: str = "127.0.0.1:50102"
     trading_grpc_target: str = "127.0.0.1:50103"
+    # Orders per second each participant may place (token bucket), and the burst it may use at once.
+    order_rate_limit_per_s: float = 50.0
+    order_rate_burst: int = 200
+    # How often the settlement worker retries pending settlements and registry unlocks.
+    settlement_retry_interval_ms: int = 1000
+    # How often the session worker checks for due phase changes and call auctions.
+    session_poll_interval_ms: int = 500

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from carbon_runtime.auth import TokenVerifier, issue_dev_token
 from carbon_runtime.errors import not_found
 from carbon_runtime.graphql_contract import Tonnes
 from carbon_runtime.graphql_runtime import RequestContext, build_schema, create_http_app
+from carbon_runtime.limits import document_hash
 from carbon_runtime.settings import DEV_JWT_SECRET, ServiceSettings
 
 Info = strawberry.Info[RequestContext, None]
@@ -127,3 +129,29 @@ def test_probes_and_metrics_answer() -> None:
     assert client.get("/readyz").status_code == 200
     metrics = client.get("/metrics")
     assert metrics.status_code == 200 and "text/plain" in metrics.headers["content-type"]
+
+
+def test_each_client_is_rate_limited_separately() -> None:
+    client = _client(rate_limit_per_s=0.001, rate_limit_burst=3)
+    alice = issue_dev_token(DEV_JWT_SECRET, "alice", "o1", [])
+    bob = issue_dev_token(DEV_JWT_SECRET, "bob", "o2", [])
+    codes = [_post(client, "{ whoami }", alice).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    limited = _post(client, "{ whoami }", alice).json()
+    assert limited["errors"][0]["extensions"] == {"code": "UNAVAILABLE", "reason": "RATE_LIMITED"}
+    assert _post(client, "{ whoami }", bob).status_code == 200
+
+
+def test_persisted_documents_mode_runs_only_registered_documents(tmp_path: Any) -> None:
+    allowed = "{ whoami }"
+    path = tmp_path / "docs.json"
+    path.write_text(json.dumps({document_hash(allowed): allowed}))
+    client = _client(persisted_documents_file=str(path))
+    assert _post(client, allowed).json()["data"] == {"whoami": "anonymous"}
+    refused = _post(client, "{ missing }").json()
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_batched_requests_are_refused() -> None:
+    resp = _client().post("/graphql", json=[{"query": "{ whoami }"}] * 50)
+    assert resp.status_code == 400

@@ -313,9 +313,7 @@ class ReadModel:
                 created = datetime.fromisoformat(created_iso)
             except ValueError:
                 raise invalid("INVALID_CURSOR", "the cursor is not one this API returned") from None
-            stmt = stmt.where(
-                or_(p.c.created_at > created, and_(p.c.created_at == created, p.c.project_id > last_id))
-            )
+            stmt = stmt.where(or_(p.c.created_at > created, and_(p.c.created_at == created, p.c.project_id > last_id)))
         rows = self._all(stmt.order_by(p.c.created_at, p.c.project_id).limit(size + 1))
         items = [_project(r) for r in rows[:size]]
         cursor = _encode(f"{items[-1].created_at.isoformat()}|{items[-1].project_id}") if items else None

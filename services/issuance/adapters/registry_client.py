@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from carbon.registry.v1 import registry_pb2, registry_pb2_grpc
+
 from carbon_runtime.auth import issue_service_token
 from carbon_runtime.errors import DomainError, ErrorCode
 from carbon_runtime.grpc_runtime import GrpcClient

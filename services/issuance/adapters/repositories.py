@@ -290,7 +290,9 @@ class SqlUnitOfWork:
         return methodology_from_row(row)
 
     def program_exists(self, program_id: str) -> bool:
-        return self._one(select(t.programs.c.program_id).where(t.programs.c.program_id == program_id), False) is not None
+        return (
+            self._one(select(t.programs.c.program_id).where(t.programs.c.program_id == program_id), False) is not None
+        )
 
     def methodology_exists(self, methodology_id: str) -> bool:
         stmt = select(t.methodologies.c.methodology_id).where(t.methodologies.c.methodology_id == methodology_id)
@@ -331,7 +333,10 @@ class SqlUnitOfWork:
     def _project(self, row: Row[Any]) -> Project:
         history = [
             StatusChange(
-                ProjectStatus(h.from_status) if h.from_status else None, ProjectStatus(h.to_status), h.actor_user_id, h.at
+                ProjectStatus(h.from_status) if h.from_status else None,
+                ProjectStatus(h.to_status),
+                h.actor_user_id,
+                h.at,
             )
             for h in self.conn.execute(
                 select(t.project_status_history)
@@ -341,7 +346,9 @@ class SqlUnitOfWork:
         ]
         flags = {
             f.registration_id: DuplicateMatch(f.registration_id, f.program_id, DuplicateBasis(f.basis))
-            for f in self.conn.execute(select(t.duplicate_flags).where(t.duplicate_flags.c.project_id == row.project_id))
+            for f in self.conn.execute(
+                select(t.duplicate_flags).where(t.duplicate_flags.c.project_id == row.project_id)
+            )
         }
         auth = row.authorization
         return Project(
@@ -520,7 +527,7 @@ class SqlUnitOfWork:
     def add_report(self, loaded: LoadedReport) -> None:
         report = loaded.report
         q = report.quantification
-        removal = isinstance(q, RemovalQuantification)
+        removals = (q.project_removals_t, q.baseline_removals_t) if isinstance(q, RemovalQuantification) else None
         self.conn.execute(
             insert(t.monitoring_reports).values(
                 report_id=report.report_id,
@@ -531,8 +538,8 @@ class SqlUnitOfWork:
                 baseline_emissions=loaded.figures.baseline_emissions,
                 project_emissions=loaded.figures.project_emissions,
                 leakage_emissions=loaded.figures.leakage_emissions,
-                project_removals=str(q.project_removals_t) if removal else None,
-                baseline_removals=str(q.baseline_removals_t) if removal else None,
+                project_removals=str(removals[0]) if removals else None,
+                baseline_removals=str(removals[1]) if removals else None,
                 net_quantity=str(report.net_quantity_t),
                 claimed_quantity_t=report.claimed_quantity_t,
                 submitted_by=report.submitted_by,
@@ -542,7 +549,8 @@ class SqlUnitOfWork:
         )
 
     def save_verification(self, report: MonitoringReport) -> None:
-        assert report.verifier_org_id is not None and report.verified_quantity_t is not None
+        assert report.verifier_org_id is not None
+        assert report.verified_quantity_t is not None
         assert report.verified_at is not None
         self.conn.execute(
             insert(t.verifications).values(

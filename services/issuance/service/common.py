@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from carbon.issuance.v1 import events_pb2, types_pb2
+
 from carbon_runtime.auth import Principal, require_authenticated
 from carbon_runtime.errors import forbidden
 from services.issuance.domain.actor import Actor

@@ -49,7 +49,9 @@ def crediting_period(start: date | None, end: date | None) -> Period | None:
     if start is None and end is None:
         return None
     if start is None or end is None:
-        raise invalid("CREDITING_PERIOD_INCOMPLETE", "give both creditingPeriodStart and creditingPeriodEnd, or neither")
+        raise invalid(
+            "CREDITING_PERIOD_INCOMPLETE", "give both creditingPeriodStart and creditingPeriodEnd, or neither"
+        )
     return Period(start, end)
 
 

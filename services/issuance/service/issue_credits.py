@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from carbon.issuance.v1 import events_pb2, types_pb2
+
 from carbon_runtime.auth import Principal
 from carbon_runtime.errors import conflict
 from services.issuance.domain.actor import Actor, Role, require_role

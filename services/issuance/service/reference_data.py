@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from carbon_runtime.auth import Principal
 from carbon_runtime.errors import conflict, invalid, precondition
@@ -21,6 +22,8 @@ from services.issuance.domain.reference_data import (
 from services.issuance.domain.values import require_text
 from services.issuance.service.common import Deps, actor_of
 from services.issuance.service.ports import ProgramSettings
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -58,22 +61,20 @@ def _countries(codes: tuple[str, ...] | None) -> frozenset[str] | None:
     return frozenset(validate_country(c, "allowedHostCountries") for c in codes)
 
 
-def _require(value: object, field: str) -> None:
+def _required(value: V | None, field: str) -> V:
     if value is None:
         raise invalid("REQUIRED_FIELD", f"{field} is required", field=field)
+    return value
 
 
 def create_program(deps: Deps, principal: Principal, change: ProgramChange) -> str:
     require_role(actor_of(principal), Role.PROGRAM_ADMIN, "createProgram")
     require_text(change.program_id, "id")
-    for name in ("name", "operator", "scope"):
-        _require(getattr(change, name), name)
-    assert change.name is not None and change.operator is not None and change.scope is not None
     program = Program(
         change.program_id,
-        require_text(change.name, "name"),
-        require_text(change.operator, "operator"),
-        change.scope,
+        require_text(_required(change.name, "name"), "name"),
+        require_text(_required(change.operator, "operator"), "operator"),
+        _required(change.scope, "scope"),
         japanese=bool(change.japanese),
         icroa_endorsed=bool(change.icroa_endorsed),
         corresponding_adjustment_possible=bool(change.corresponding_adjustment_possible),
@@ -116,25 +117,22 @@ def update_program(deps: Deps, principal: Principal, change: ProgramChange) -> s
 
 def create_methodology(deps: Deps, principal: Principal, change: MethodologyChange) -> str:
     require_role(actor_of(principal), Role.PROGRAM_ADMIN, "createMethodology")
-    for name in ("program_id", "code", "title", "credit_type", "basis", "sector", "family"):
-        _require(getattr(change, name), name)
-    assert change.program_id is not None and change.code is not None and change.title is not None
-    assert change.credit_type is not None and change.basis is not None
-    assert change.sector is not None and change.family is not None
-    methodology_id = f"{change.program_id}:{require_text(change.code, 'code')}"
+    program_id = _required(change.program_id, "programId")
+    code = require_text(_required(change.code, "code"), "code")
+    methodology_id = f"{program_id}:{code}"
     methodology = Methodology(
         methodology_id,
-        change.program_id,
-        change.code,
-        require_text(change.title, "title"),
-        change.credit_type,
-        change.basis,
-        change.sector,
-        change.family,
+        program_id,
+        code,
+        require_text(_required(change.title, "title"), "title"),
+        _required(change.credit_type, "creditType"),
+        _required(change.basis, "basis"),
+        _required(change.sector, "sector"),
+        _required(change.family, "family"),
         change.exchange_category,
     )
     with deps.uow() as uow:
-        uow.get_program(change.program_id)  # NOT_FOUND for an unknown program
+        uow.get_program(program_id)  # NOT_FOUND for an unknown program
         if uow.methodology_exists(methodology_id):
             raise conflict("METHODOLOGY_EXISTS", f"methodology {methodology_id} already exists")
         uow.save_methodology(methodology, new=True)

@@ -4,6 +4,7 @@ it once more against every other registration this service knows."""
 from __future__ import annotations
 
 from carbon.issuance.v1 import events_pb2
+
 from carbon_runtime.auth import Principal
 from services.issuance.service.common import PROJECT, Deps, actor_fields, actor_of
 

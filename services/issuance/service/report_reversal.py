@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from carbon.issuance.v1 import events_pb2
+
 from carbon_runtime.auth import Principal
 from carbon_runtime.errors import conflict, invalid, not_found
 from services.issuance.service.common import PROJECT, Deps, actor_fields, actor_of, idempotency_scope

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from carbon.issuance.v1 import events_pb2
+
 from carbon_runtime.auth import Principal
 from carbon_runtime.errors import invalid
 from services.issuance.domain.monitoring import (
@@ -39,9 +40,7 @@ def _quantification(cmd: SubmitMonitoringReport, credit_type: CreditType) -> Qua
     if credit_type is CreditType.REMOVAL:
         if cmd.project_removals is None:
             raise invalid("REMOVALS_REQUIRED", "a removal project reports projectRemovals (and baselineRemovals)")
-        return RemovalQuantification(
-            cmd.project_removals, cmd.baseline_removals or Decimal(0), cmd.leakage_emissions
-        )
+        return RemovalQuantification(cmd.project_removals, cmd.baseline_removals or Decimal(0), cmd.leakage_emissions)
     if cmd.project_removals is not None or cmd.baseline_removals is not None:
         raise invalid("REMOVALS_NOT_APPLICABLE", "a reduction project reports emissions, not removals")
     return ReductionQuantification(cmd.baseline_emissions, cmd.project_emissions, cmd.leakage_emissions)

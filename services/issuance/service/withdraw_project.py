@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from carbon.issuance.v1 import events_pb2
+
 from carbon_runtime.auth import Principal
 from services.issuance.service.common import PROJECT, Deps, actor_fields, actor_of
 
@@ -15,6 +16,8 @@ def withdraw_project(deps: Deps, principal: Principal, project_id: str, reason: 
         project.withdraw(actor, reason, now)
         uow.save_project(project, reason)
         uow.add_event(
-            PROJECT, project_id, events_pb2.ProjectWithdrawn(project_id=project_id, reason=reason, **actor_fields(actor))
+            PROJECT,
+            project_id,
+            events_pb2.ProjectWithdrawn(project_id=project_id, reason=reason, **actor_fields(actor)),
         )
     return project_id

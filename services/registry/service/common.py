@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from carbon.issuance.v1 import types_pb2 as issuance_types
 from carbon.registry.v1 import types_pb2
@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine
 from carbon_runtime import idempotency
 from carbon_runtime.auth import Principal, require_authenticated
 from carbon_runtime.errors import forbidden, invalid, not_found
+from carbon_runtime.uow import UnitOfWork
 from services.registry.adapters import repository as repo
 from services.registry.adapters import tables as t
 from services.registry.domain.blocks import UnitBlock, UnitStatus
@@ -33,17 +34,8 @@ from services.registry.domain.serials import unit_serial
 M = TypeVar("M", bound=Message)
 
 
-class UnitOfWorkLike(Protocol):
-    """The runtime's UnitOfWork as handlers use it (state, events and idempotency commit together)."""
-
-    @property
-    def conn(self) -> Connection: ...
-
-    def add_event(self, aggregate_type: str, aggregate_id: str, payload: Message) -> None: ...
-
-    def __enter__(self) -> UnitOfWorkLike: ...
-
-    def __exit__(self, *args: object) -> None: ...
+# Handlers only need the connection and add_event of the runtime's unit of work.
+UnitOfWorkLike = UnitOfWork
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,178 @@
+"""carbon.issuance.v1.IssuanceService: read access for peers (registry, trading, reporting).
+
+Everything served here is public registry data, so any caller (even without a token) may read it."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from carbon.issuance.v1 import issuance_pb2, issuance_pb2_grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from carbon_runtime.errors import not_found
+from services.issuance.adapters.read_model import BatchView, ProgramView, ProjectView, ReadModel
+from services.issuance.service.common import (
+    basis_pb,
+    credit_type_pb,
+    project_status_pb,
+)
+from services.issuance.service.issue_credits import credit_attributes
+from services.issuance.service.ports import MintOrder
+
+SERVICE_NAME = "carbon.issuance.v1.IssuanceService"
+
+#: The smallest buffer share any removal project sets aside (reversal risk LOW); the actual share of
+#: an issuance depends on the project's assessed reversal risk.
+MIN_BUFFER_SHARE = "0.10"
+
+
+def _timestamp(at: datetime) -> Timestamp:
+    ts = Timestamp()
+    ts.FromDatetime(at if at.tzinfo is not None else at.replace(tzinfo=UTC))
+    return ts
+
+
+class IssuanceServicer(issuance_pb2_grpc.IssuanceServiceServicer):
+    def __init__(self, reads: ReadModel) -> None:
+        self.reads = reads
+
+    def _program(self, p: ProgramView) -> issuance_pb2.Program:
+        return issuance_pb2.Program(
+            program_id=p.program_id,
+            name=p.name,
+            buffer_share_decimal=MIN_BUFFER_SHARE,
+            methodologies=[
+                issuance_pb2.Methodology(
+                    methodology_id=m.methodology_id,
+                    program_id=m.program_id,
+                    title=m.title,
+                    credit_type=credit_type_pb(m.credit_type),
+                    basis=basis_pb(m.basis),
+                )
+                for m in self.reads.methodologies(p.program_id)
+            ],
+        )
+
+    @staticmethod
+    def _project(p: ProjectView) -> issuance_pb2.Project:
+        return issuance_pb2.Project(
+            project_id=p.project_id,
+            name=p.name,
+            program_id=p.program_id,
+            methodology_id=p.methodology_id,
+            country=p.country,
+            proponent_organization_id=p.proponent_org_id,
+            verifier_organization_id=p.verifier_org_id or "",
+            status=project_status_pb(p.status),
+            co_benefits=list(p.co_benefits),
+            crediting_period_start=p.crediting_period_start.isoformat() if p.crediting_period_start else "",
+            crediting_period_end=p.crediting_period_end.isoformat() if p.crediting_period_end else "",
+            created_at=_timestamp(p.created_at),
+        )
+
+    @staticmethod
+    def _batch(b: BatchView) -> issuance_pb2.CreditBatch:
+        order = MintOrder(
+            issuance_id=b.issuance_id,
+            batch_id=b.batch_id,
+            idempotency_key="",
+            serial_prefix="",
+            issued_quantity_t=b.issued_quantity_t,
+            buffer_quantity_t=b.buffer_quantity_t,
+            holder_account_id=b.holder_account_id,
+            buffer_account_id=b.buffer_account_id or "",
+            project_id=b.project_id,
+            program_id=b.program_id,
+            methodology_id=b.methodology_id,
+            country=b.country,
+            vintage_start=b.vintage_start,
+            vintage_end=b.vintage_end,
+            credit_type=b.credit_type,
+            basis=b.basis,
+            category=b.category,
+            corresponding_adjustment=b.corresponding_adjustment,
+            authorization=b.authorization,
+            co_benefits=b.co_benefits,
+            issuer_organization_id=b.issuer_organization_id,
+        )
+        return issuance_pb2.CreditBatch(
+            batch_id=b.batch_id,
+            issuance_id=b.issuance_id,
+            monitoring_report_id=b.monitoring_report_id,
+            attributes=credit_attributes(order),
+            project_name=b.project_name,
+            program_name=b.program_name,
+            methodology_title=b.methodology_title,
+            issued_quantity_t=b.issued_quantity_t,
+            buffer_quantity_t=b.buffer_quantity_t,
+            serial_start=b.serial_start,
+            serial_end=b.serial_end,
+            holder_account_id=b.holder_account_id,
+            issued_at=_timestamp(b.issued_at),
+        )
+
+    def _get_program(self, program_id: str) -> issuance_pb2.GetProgramResponse:
+        p = self.reads.program(program_id)
+        if p is None:
+            raise not_found("PROGRAM_NOT_FOUND", f"no program with id {program_id!r}")
+        return issuance_pb2.GetProgramResponse(program=self._program(p))
+
+    async def GetProgram(self, request: Any, context: Any) -> issuance_pb2.GetProgramResponse:  # noqa: N802
+        return await asyncio.to_thread(self._get_program, request.program_id)
+
+    def _list_programs(self) -> issuance_pb2.ListProgramsResponse:
+        return issuance_pb2.ListProgramsResponse(programs=[self._program(p) for p in self.reads.programs()])
+
+    async def ListPrograms(self, request: Any, context: Any) -> issuance_pb2.ListProgramsResponse:  # noqa: N802
+        return await asyncio.to_thread(self._list_programs)
+
+    def _get_project(self, project_id: str) -> issuance_pb2.GetProjectResponse:
+        p = self.reads.project(project_id)
+        if p is None:
+            raise not_found("PROJECT_NOT_FOUND", f"no project with id {project_id!r}")
+        return issuance_pb2.GetProjectResponse(project=self._project(p))
+
+    async def GetProject(self, request: Any, context: Any) -> issuance_pb2.GetProjectResponse:  # noqa: N802
+        return await asyncio.to_thread(self._get_project, request.project_id)
+
+    def _get_batch(self, batch_id: str) -> issuance_pb2.GetCreditBatchResponse:
+        b = self.reads.batch(batch_id)
+        if b is None:
+            raise not_found("BATCH_NOT_FOUND", f"no credit batch with id {batch_id!r}")
+        return issuance_pb2.GetCreditBatchResponse(batch=self._batch(b))
+
+    async def GetCreditBatch(self, request: Any, context: Any) -> issuance_pb2.GetCreditBatchResponse:  # noqa: N802
+        return await asyncio.to_thread(self._get_batch, request.batch_id)
+
+    def _list_batches(self, request: Any) -> issuance_pb2.ListCreditBatchesResponse:
+        page = self.reads.batches(
+            project_id=request.project_id or None,
+            program_id=request.program_id or None,
+            first=min(request.page_size, 500) if request.page_size > 0 else None,
+            after=request.page_token or None,
+        )
+        return issuance_pb2.ListCreditBatchesResponse(
+            batches=[self._batch(b) for b in page.items],
+            next_page_token=page.end_cursor or "" if page.has_next_page else "",
+        )
+
+    async def ListCreditBatches(self, request: Any, context: Any) -> issuance_pb2.ListCreditBatchesResponse:  # noqa: N802
+        return await asyncio.to_thread(self._list_batches, request)
+
+    def _totals(self, batch_ids: list[str]) -> issuance_pb2.GetIssuedTotalsResponse:
+        return issuance_pb2.GetIssuedTotalsResponse(
+            totals=[
+                issuance_pb2.IssuedTotal(batch_id=bid, issued_quantity_t=issued, buffer_quantity_t=buffer)
+                for bid, issued, buffer in self.reads.issued_totals(batch_ids)
+            ]
+        )
+
+    async def GetIssuedTotals(self, request: Any, context: Any) -> issuance_pb2.GetIssuedTotalsResponse:  # noqa: N802
+        return await asyncio.to_thread(self._totals, list(request.batch_ids))
+
+
+def register_issuance_service(server: Any, reads: ReadModel) -> str:
+    issuance_pb2_grpc.add_IssuanceServiceServicer_to_server(IssuanceServicer(reads), server)
+    return SERVICE_NAME
