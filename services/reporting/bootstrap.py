@@ -60,19 +60,17 @@ def bootstrap(settings: ReportingSettings | None = None) -> ServiceProcess:
     core.on_stop.extend(log_port.close for log_port in logs.values())
     core.on_stop.extend([issuance.close, registry.close])
 
-    names: list[str] = []
-
     def register(server: Any) -> None:
-        names.append(register_event_log(server, core.engine, core.outbox, settings.service_name))
-        names.append(grpc_servicer.register(server, handlers, lag))
+        register_event_log(server, core.engine, core.outbox, settings.service_name)
+        grpc_servicer.register(server, handlers, lag)
 
-    # The gRPC server registers its services when the process starts; the names are known up front.
-    names_known = [grpc_servicer.SERVICE_NAME, "carbon.events.v1.EventLog"]
+    # Health and reflection need the names before the server registers its services at start-up.
+    service_names = [grpc_servicer.SERVICE_NAME, "carbon.events.v1.EventLog"]
     process = build_process(
         core,
         _schema(settings),
         register,
-        names_known,
+        service_names,
         extras={"engine": core.engine, "core": core, "handlers": handlers, "lag": lag},
     )
     http_routes.add_routes(process.http_app, handlers, core.verifier)

@@ -65,7 +65,7 @@ def bootstrap(
     names = ["carbon.trading.v1.TradingService", "carbon.events.v1.EventLog"]
 
     def register(server: Any) -> None:
-        trading_pb2_grpc.add_TradingServiceServicer_to_server(TradingServicer(ctx), server)  # type: ignore[no-untyped-call]
+        trading_pb2_grpc.add_TradingServiceServicer_to_server(TradingServicer(ctx), server)
         register_event_log(server, core.engine, core.outbox, settings.service_name)
 
     return build_process(core, schema, register, names, extras={"engine": core.engine, "core": core, "trading": ctx})

@@ -55,7 +55,9 @@ class Registry:
         )
         return response.organization.organization_id
 
-    def account(self, organization_id: str, kind: int = types_pb2.ACCOUNT_KIND_HOLDING) -> str:
+    def account(
+        self, organization_id: str, kind: types_pb2.AccountKind.ValueType = types_pb2.ACCOUNT_KIND_HOLDING
+    ) -> str:
         response = open_account.open_account(
             self.deps, ADMIN, registry_pb2.OpenAccountRequest(organization_id=organization_id, kind=kind)
         )
@@ -75,8 +77,8 @@ class Registry:
         program: str = "JCREDIT",
         vintage: str = "2023",
         authorized: bool = False,
-        category: int = issuance_types.CREDIT_CATEGORY_NDC_CONTRIBUTING,
-        credit_type: int = issuance_types.CREDIT_TYPE_REDUCTION,
+        category: issuance_types.CreditCategory.ValueType = issuance_types.CREDIT_CATEGORY_NDC_CONTRIBUTING,
+        credit_type: issuance_types.CreditType.ValueType = issuance_types.CREDIT_TYPE_REDUCTION,
         batch_id: str | None = None,
     ) -> registry_pb2.MintBatchRequest:
         number = next(_counter)

@@ -35,7 +35,9 @@ def test_refused_transfer_changes_nothing(registry: Registry, world: dict[str, s
     with pytest.raises(DomainError):
         registry.transfer(who, world["proponent_account"], world["buyer_account"], world["batch"], 5000, key="k1")
     with pytest.raises(DomainError):
-        registry.transfer(Registry.holder(world["buyer"]), world["proponent_account"], world["buyer_account"], world["batch"], 1)
+        registry.transfer(
+            Registry.holder(world["buyer"]), world["proponent_account"], world["buyer_account"], world["batch"], 1
+        )
     assert registry.snapshot() == before
 
 

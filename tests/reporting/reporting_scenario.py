@@ -70,11 +70,11 @@ def _attributes(
     program_id: str,
     country: str,
     vintage: tuple[str, str],
-    credit_type: int,
-    basis: int,
-    category: int,
+    credit_type: itypes.CreditType.ValueType,
+    basis: itypes.CreditBasis.ValueType,
+    category: itypes.CreditCategory.ValueType,
     ca: bool,
-    authorization: int,
+    authorization: itypes.Authorization.ValueType,
 ) -> itypes.CreditAttributes:
     return itypes.CreditAttributes(
         project_id=project_id,
@@ -117,7 +117,9 @@ VCS_ATTRS = _attributes(
 )
 
 
-def _block(batch_id: str, account_id: str, start: int, end: int, status: int) -> rtypes.UnitBlock:
+def _block(
+    batch_id: str, account_id: str, start: int, end: int, status: rtypes.UnitStatus.ValueType
+) -> rtypes.UnitBlock:
     return rtypes.UnitBlock(
         batch_id=batch_id,
         account_id=account_id,
@@ -133,7 +135,11 @@ def _block(batch_id: str, account_id: str, start: int, end: int, status: int) ->
 def build_scenario() -> list[Logged]:
     """Two organizations trade and use two batches; every event type reporting projects appears."""
     b = ScenarioBuilder()
-    for org, name, country in ((PROPONENT, "Solar Proponent KK", "JP"), (BUYER, "Buyer KK", "JP"), (OTHER, "Other", "TH")):
+    for org, name, country in (
+        (PROPONENT, "Solar Proponent KK", "JP"),
+        (BUYER, "Buyer KK", "JP"),
+        (OTHER, "Other", "TH"),
+    ):
         b.add("registry", "organization", org, reg.OrganizationCreated(organization_id=org, name=name, country=country))
     for account, org, kind in (
         ("acc-prop", PROPONENT, rtypes.ACCOUNT_KIND_HOLDING),
@@ -168,8 +174,15 @@ def build_scenario() -> list[Logged]:
             crediting_period_start="2017-01-01",
         ),
     )
-    b.add("issuance", "project", "proj-solar", iss.ProjectRegistered(project_id="proj-solar", registered_on="2022-03-01"))
-    b.add("issuance", "project", "proj-forest", iss.ProjectRegistered(project_id="proj-forest", registered_on="2016-06-01"))
+    b.add(
+        "issuance", "project", "proj-solar", iss.ProjectRegistered(project_id="proj-solar", registered_on="2022-03-01")
+    )
+    b.add(
+        "issuance",
+        "project",
+        "proj-forest",
+        iss.ProjectRegistered(project_id="proj-forest", registered_on="2016-06-01"),
+    )
     for batch_id, attrs, project_name, program_name, quantity in (
         (BATCH_JCREDIT, JCREDIT_ATTRS, "Rooftop Solar Osaka", "J-Credit", 1000),
         (BATCH_VCS, VCS_ATTRS, "Kenya Forest Restoration", "Verified Carbon Standard", 500),
@@ -258,7 +271,12 @@ def build_scenario() -> list[Logged]:
             used_at=_ts(datetime(2024, 8, 1, tzinfo=UTC)),
         ),
     )
-    b.add("trading", "instrument", "inst-1", trd.InstrumentCreated(instrument_id="inst-1", name="VCS nature", currency="JPY"))
+    b.add(
+        "trading",
+        "instrument",
+        "inst-1",
+        trd.InstrumentCreated(instrument_id="inst-1", name="VCS nature", currency="JPY"),
+    )
     b.add(
         "trading",
         "instrument",
@@ -321,7 +339,7 @@ def build_scenario() -> list[Logged]:
             quantity_t=15,
             serial_ranges=[f"{BATCH_VCS.upper()}-000001-{BATCH_VCS.upper()}-000015"],
             purpose=rtypes.RETIREMENT_PURPOSE_VOLUNTARY_OFFSET,
-            beneficiary="Buyer KK, \"green\" events",
+            beneficiary='Buyer KK, "green" events',
             retirement_year=2024,
             offset_emissions_decimal="14.75",
             activity_description="Annual conference, 2024",

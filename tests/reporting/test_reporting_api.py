@@ -4,6 +4,7 @@ SHK, explanations), the CSV/JSON/HTML downloads, the statistics page and the gRP
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
@@ -16,7 +17,6 @@ import grpc
 import pytest
 from carbon.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 from fastapi.testclient import TestClient
-from reporting_scenario import BATCH_JCREDIT, BATCH_VCS, BUYER, OTHER, UNKNOWN_BATCH, build_scenario
 from sqlalchemy import select
 
 from carbon_runtime.auth import issue_dev_token
@@ -28,6 +28,7 @@ from services.reporting.adapters import tables
 from services.reporting.bootstrap import bootstrap
 from services.reporting.service import sync
 from services.reporting.settings import ReportingSettings
+from tests.reporting.reporting_scenario import BATCH_JCREDIT, BATCH_VCS, BUYER, OTHER, UNKNOWN_BATCH, build_scenario
 
 
 def free_port() -> int:
@@ -61,16 +62,20 @@ def service(database_url: str) -> Iterator[tuple[ServiceProcess, TestClient, str
         stop()
 
 
-def gql(client: TestClient, query: str, variables: dict[str, Any] | None = None, **headers: str) -> dict[str, Any]:
-    response = client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+def gql(
+    client: TestClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    response = client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers or {})
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
 
 
-ELIGIBILITY = """
-query($reps: [_Any!]!) { _entities(representations: $reps) { ... on CreditBatch { id eligibility { use eligible reason } } } }
-"""
+ELIGIBILITY = """query($reps: [_Any!]!) {
+  _entities(representations: $reps) { ... on CreditBatch { id eligibility { use eligible reason } } } }"""
 
 
 def test_credit_batch_eligibility_follows_the_category_rules(service: Any) -> None:
@@ -100,9 +105,9 @@ def test_eligibility_decision_explains_rule_ids_versions_sources_and_inputs(serv
     _, client, _ = service
     body = gql(
         client,
-        """query { eligibilityDecision(batchId: "%s", use: CORSIA) {
-             eligible rulesetVersion rules { ruleId version source passed inputs { name value } } } }"""
-        % BATCH_VCS,
+        "query($b: ID!) { eligibilityDecision(batchId: $b, use: CORSIA) {"
+        " eligible rulesetVersion rules { ruleId version source passed inputs { name value } } } }",
+        {"b": BATCH_VCS},
     )
     decision = body["data"]["eligibilityDecision"]
     assert decision["eligible"] is True
@@ -123,8 +128,8 @@ DISCLOSURE = """query($org: ID!, $year: Int!) { disclosureReport(organizationId:
 
 
 def test_disclosure_report_lists_the_retirements_claimed_for_the_year(service: Any) -> None:
-    process, client, database_url = service
-    body = gql(client, DISCLOSURE, {"org": BUYER, "year": 2024}, **bearer(BUYER, "ACCOUNT_HOLDER"))
+    _, client, database_url = service
+    body = gql(client, DISCLOSURE, {"org": BUYER, "year": 2024}, headers=bearer(BUYER, "ACCOUNT_HOLDER"))
     assert "errors" not in body, body
     report = body["data"]["disclosureReport"]
     assert report["organization"] == {"id": BUYER}
@@ -148,7 +153,7 @@ def test_disclosure_report_lists_the_retirements_claimed_for_the_year(service: A
         "batch": {"id": BATCH_JCREDIT},
     }
     assert voluntary_line["offsetEmissions"] == "14.75"
-    empty = gql(client, DISCLOSURE, {"org": BUYER, "year": 2023}, **bearer(None, "AUDITOR"))
+    empty = gql(client, DISCLOSURE, {"org": BUYER, "year": 2023}, headers=bearer(None, "AUDITOR"))
     assert empty["data"]["disclosureReport"]["lines"] == []
     # Generating a report is recorded in the reporting service's own event log (audit trail).
     engine = make_engine(database_url)
@@ -168,14 +173,14 @@ def test_disclosure_report_lists_the_retirements_claimed_for_the_year(service: A
 )
 def test_disclosure_report_is_refused_to_outsiders(service: Any, headers: dict[str, str], code: str) -> None:
     _, client, _ = service
-    body = gql(client, DISCLOSURE, {"org": BUYER, "year": 2024}, **headers)
+    body = gql(client, DISCLOSURE, {"org": BUYER, "year": 2024}, headers=headers)
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == code
 
 
 def test_registry_admin_may_read_any_disclosure_report(service: Any) -> None:
     _, client, _ = service
-    body = gql(client, DISCLOSURE, {"org": BUYER, "year": 2024}, **bearer(None, "REGISTRY_ADMIN"))
+    body = gql(client, DISCLOSURE, {"org": BUYER, "year": 2024}, headers=bearer(None, "REGISTRY_ADMIN"))
     assert body["data"]["disclosureReport"]["totalQuantity"] == 115
 
 
@@ -199,7 +204,7 @@ def test_shk_report_deducts_category_1_retirements_and_certificates_and_adds_ons
                 "nationalAverageEmissionFactor": "0.000441",
             }
         },
-        **bearer(BUYER, "ACCOUNT_HOLDER"),
+        headers=bearer(BUYER, "ACCOUNT_HOLDER"),
     )
     assert "errors" not in buyer, buyer
     report = buyer["data"]["shkReport"]
@@ -215,7 +220,7 @@ def test_shk_report_deducts_category_1_retirements_and_certificates_and_adds_ons
         client,
         SHK,
         {"input": {"organizationId": "org-proponent", "fiscalYear": 2024, "reportedEmissions": "500"}},
-        **bearer(None, "AUDITOR"),
+        headers=bearer(None, "AUDITOR"),
     )
     report = proponent["data"]["shkReport"]
     # The issuer transferred 300 t by transfer and 20 t by trade settlement during FY2024.
@@ -227,7 +232,7 @@ def test_shk_report_deducts_category_1_retirements_and_certificates_and_adds_ons
         client,
         SHK,
         {"input": {"organizationId": BUYER, "fiscalYear": 2024, "reportedEmissions": "1"}},
-        **bearer(OTHER, "ACCOUNT_HOLDER"),
+        headers=bearer(OTHER, "ACCOUNT_HOLDER"),
     )
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
@@ -271,9 +276,13 @@ def test_statistics_page_is_public_html_with_svg_charts(service: Any) -> None:
 
 def test_article6_and_reconciliation_reports_need_auditor_or_registry_admin(service: Any) -> None:
     _, client, _ = service
-    body = gql(client, "query { article6Report(year: 2024) { year records { action } } }", **bearer(BUYER, "TRADER"))
+    body = gql(
+        client, "query { article6Report(year: 2024) { year records { action } } }", headers=bearer(BUYER, "TRADER")
+    )
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    body = gql(client, "query { article6Report(year: 2024) { year records { action } } }", **bearer(None, "AUDITOR"))
+    body = gql(
+        client, "query { article6Report(year: 2024) { year records { action } } }", headers=bearer(None, "AUDITOR")
+    )
     # No batch of the scenario is authorized with a corresponding adjustment: nothing is an ITMO.
     assert body["data"]["article6Report"] == {"year": 2024, "records": []}
     body = gql(client, "query { reconciliationReport { batchesChecked } }")
@@ -292,10 +301,8 @@ class RunningProcess:
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
         self.task = self.loop.create_task(self.process.serve())
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             self.loop.run_until_complete(self.task)
-        except asyncio.CancelledError:
-            pass
 
     def __enter__(self) -> RunningProcess:
         self.thread.start()
@@ -328,7 +335,7 @@ def test_grpc_reporting_service_serves_eligibility_disclosure_and_lag(database_u
             stub.GetEligibility(reporting_pb2.GetEligibilityRequest(batch_id="nope"), timeout=10)
         assert missing.value.code() == grpc.StatusCode.NOT_FOUND
 
-        metadata = [("authorization", f"Bearer {token(BUYER, 'ACCOUNT_HOLDER')}")]
+        metadata = (("authorization", f"Bearer {token(BUYER, 'ACCOUNT_HOLDER')}"),)
         report = stub.GetDisclosureReport(
             reporting_pb2.GetDisclosureReportRequest(organization_id=BUYER, year=2024), metadata=metadata, timeout=10
         )

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reporting_scenario import build_scenario
 from sqlalchemy import Engine
 
 from carbon_runtime.db import make_engine
@@ -17,6 +16,7 @@ from carbon_runtime.kafka import KafkaPublisher, LocalBroker, ensure_topics
 from carbon_runtime.migrations import upgrade
 from services.reporting.entrypoints import kafka_consumer
 from services.reporting.service import read_model, sync
+from tests.reporting.reporting_scenario import build_scenario
 
 
 def free_port() -> int:

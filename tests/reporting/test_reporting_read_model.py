@@ -15,13 +15,6 @@ import grpc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reporting_scenario import (
-    BATCH_JCREDIT,
-    BATCH_VCS,
-    Logged,
-    build_scenario,
-    producer_event_log,
-)
 from sqlalchemy import Engine, MetaData, select
 
 from carbon_runtime.db import make_engine
@@ -33,6 +26,13 @@ from services.reporting.adapters.peers import GrpcEventLog
 from services.reporting.domain.facts import CreditCategory, InstitutionalUse
 from services.reporting.service import projector, read_model, sync
 from services.reporting.service.reports import ReportingHandlers
+from tests.reporting.reporting_scenario import (
+    BATCH_JCREDIT,
+    BATCH_VCS,
+    Logged,
+    build_scenario,
+    producer_event_log,
+)
 
 EVENTS = build_scenario()
 
@@ -201,9 +201,7 @@ def producer_logs(tmp_path: Path) -> Iterator[dict[str, str]]:
         eng.dispose()
 
 
-def test_rebuild_from_event_log_replay_equals_live_projection(
-    engine: Engine, producer_logs: dict[str, str]
-) -> None:
+def test_rebuild_from_event_log_replay_equals_live_projection(engine: Engine, producer_logs: dict[str, str]) -> None:
     apply_each(engine, EVENTS)
     live = state(engine)
     logs = {producer: GrpcEventLog(target) for producer, target in producer_logs.items()}

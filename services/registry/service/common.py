@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine
 
 from carbon_runtime import idempotency
 from carbon_runtime.auth import Principal, require_authenticated
-from carbon_runtime.errors import forbidden, invalid, not_found
+from carbon_runtime.errors import forbidden, insufficient, invalid, not_found
 from carbon_runtime.uow import UnitOfWork
 from services.registry.adapters import repository as repo
 from services.registry.adapters import tables as t
@@ -212,3 +212,19 @@ def timestamp(moment: datetime) -> Timestamp:
     stamp = Timestamp()
     stamp.FromDatetime(moment)
     return stamp
+
+
+def require_some_held(blocks: list[UnitBlock], account: Account, batch_id: str, quantity: int) -> None:
+    """An account that holds none of the batch (any more) has a balance of 0 there: asking for more
+    is INSUFFICIENT_BALANCE, like any other request above the balance. (The domain reports
+    UNITS_NOT_HELD, a precondition, which partners could not tell apart from a lifecycle error.)"""
+    if any(block.account_id == account.id for block in blocks):
+        return
+    raise insufficient(
+        "INSUFFICIENT_BALANCE",
+        f"account {account.id} has 0 available credits of batch {batch_id}; {quantity} requested",
+        account_id=account.id,
+        batch_id=batch_id,
+        available=0,
+        requested=quantity,
+    )

@@ -12,7 +12,7 @@ from services.registry.adapters import repository as repo
 from services.registry.domain.blocks import OperationResult, UnitBlock
 from services.registry.domain.models import Account, AccountKind, Batch
 from services.registry.domain.serials import format_serial_range
-from services.registry.service.common import UnitOfWorkLike, locked_account, locked_batch
+from services.registry.service.common import UnitOfWorkLike, locked_account, locked_batch, require_some_held
 
 LedgerUse = Callable[..., OperationResult]
 
@@ -59,7 +59,10 @@ def take_units(
         lock=False,
     )
     batch = locked_batch(conn, batch_id)
-    result = operation(repo.load_blocks(conn, batch.id), source, quantity, into=sink)
+    blocks = repo.load_blocks(conn, batch.id)
+    if source.kind is AccountKind.HOLDING:
+        require_some_held(blocks, source, batch.id, quantity)
+    result = operation(blocks, source, quantity, into=sink)
     repo.write_result(conn, result)
     repo.check_batch_ledger(conn, batch)
     return PermanentUse(batch, source, sink, result)

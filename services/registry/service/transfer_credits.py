@@ -13,7 +13,7 @@ from services.registry.adapters import repository as repo
 from services.registry.adapters import tables as t
 from services.registry.domain import fiscal, ledger
 from services.registry.domain.blocks import OperationResult
-from services.registry.domain.models import Account, Batch
+from services.registry.domain.models import Account, AccountKind, Batch
 from services.registry.service.common import (
     RegistryDeps,
     UnitOfWorkLike,
@@ -25,6 +25,7 @@ from services.registry.service.common import (
     new_id,
     require_holder_of,
     require_id,
+    require_some_held,
     run_idempotent,
     timestamp,
 )
@@ -102,7 +103,10 @@ def transfer_credits(
         require_holder_of(principal, source, "ACCOUNT_HOLDER")
         target = locked_account(accounts, to_id)
         batch = locked_batch(conn, batch_id)
-        result = ledger.transfer(repo.load_blocks(conn, batch.id), source, target, quantity)
+        blocks = repo.load_blocks(conn, batch.id)
+        if source.kind is AccountKind.HOLDING and target.kind is AccountKind.HOLDING:
+            require_some_held(blocks, source, batch.id, quantity)
+        result = ledger.transfer(blocks, source, target, quantity)
         transfer_id = new_id()
         entry = repo.append_journal(
             conn,
@@ -130,7 +134,7 @@ def transfer_credits(
             journal_sequence=entry.sequence,
             occurred_at=entry.occurred_at,
         )
-        blocks = blocks_to_proto(batch, result.affected)
+        moved = blocks_to_proto(batch, result.affected)
         uow.add_event(
             "batch",
             batch.id,
@@ -142,7 +146,7 @@ def transfer_credits(
                 to_account_id=target.id,
                 to_organization_id=target.organization_id,
                 quantity_t=quantity,
-                blocks=blocks,
+                blocks=moved,
                 accounting=accounting,
                 idempotency_key=request.idempotency_key,
                 actor_user_id=actor(principal),
@@ -151,7 +155,7 @@ def transfer_credits(
         )
         return registry_pb2.TransferResponse(
             transfer_id=transfer_id,
-            blocks=blocks,
+            blocks=moved,
             accounting=accounting,
             transferred_at=timestamp(entry.occurred_at),
         )

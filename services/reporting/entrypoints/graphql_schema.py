@@ -19,6 +19,7 @@ from carbon_runtime.graphql_contract import (
     CreditType,
     InstitutionalUse,
     RetirementPurpose,
+    Role,
     Tonnes,
     parse_decimal,
 )
@@ -336,7 +337,7 @@ class PriceIndexPoint:
 
 
 @strawberry.type
-class MarketStatistics:
+class CreditMarketStatistics:
     issuance: list[MarketVolume]
     retirements: list[MarketVolume]
     prices: list[PriceIndexPoint]
@@ -431,9 +432,9 @@ class Query:
         return _article6(_handlers(info).article6_report(info.context.principal, party, year))
 
     @strawberry.field(description="Public market statistics: issuance and retirement volumes, price index.")
-    def market_statistics(self, info: Info) -> MarketStatistics:
+    def credit_market_statistics(self, info: Info) -> CreditMarketStatistics:
         stats = _handlers(info).market_statistics()
-        return MarketStatistics(
+        return CreditMarketStatistics(
             issuance=_volumes(stats.issuance), retirements=_volumes(stats.retirements), prices=_prices(stats.prices)
         )
 
@@ -479,4 +480,5 @@ class Query:
         ]
 
 
-ENTITY_TYPES: list[type] = [CreditBatch, Organization]
+# Role is listed so the composed API schema carries the contract's enum even where no field uses it yet.
+ENTITY_TYPES: list[type] = [CreditBatch, Organization, Role]

@@ -30,7 +30,7 @@ class GrpcRegistry:
 
     def __init__(self, client: GrpcClient) -> None:
         self.client = client
-        self.stub = registry_pb2_grpc.RegistryServiceStub(client.channel)  # type: ignore[no-untyped-call]
+        self.stub = registry_pb2_grpc.RegistryServiceStub(client.channel)
 
     def get_account(self, account_id: str, token: str | None) -> AccountInfo:
         response = self.client.call(

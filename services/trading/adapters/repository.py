@@ -105,9 +105,7 @@ def schedule_from_json(text: str) -> SessionSchedule:
     return SessionSchedule(steps=steps, tz=tz)
 
 
-def insert_instrument(
-    conn: Connection, record: InstrumentRecord, created_by: str
-) -> None:
+def insert_instrument(conn: Connection, record: InstrumentRecord, created_by: str) -> None:
     i = record.instrument
     conn.execute(
         t.instruments.insert().values(

@@ -78,7 +78,7 @@ cash_movements = Table(
     Column("organization_id", String(_ID), nullable=False),
     Column("currency", String(3), nullable=False),
     # DEPOSIT, LOCK, RELEASE, SETTLE_DEBIT (from locked), SETTLE_CREDIT (to available)
-    Column("kind", String(20), nullable=False),
+    Column("kind", String(40), nullable=False),
     Column("amount", String(_MONEY), nullable=False),
     Column("reference_id", String(_ID), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),

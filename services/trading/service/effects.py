@@ -50,7 +50,9 @@ def rejection_error(reason: RejectReason) -> DomainError:
         RejectReason.ORDER_NOT_FOUND: "the order is not resting on the book (filled, cancelled or unknown)",
         RejectReason.AMEND_NO_CHANGE: "the amendment changes nothing",
     }
-    return DomainError(_REJECT_CODES[reason], reason.value, messages.get(reason, reason.value.lower().replace("_", " ")))
+    return DomainError(
+        _REJECT_CODES[reason], reason.value, messages.get(reason, reason.value.lower().replace("_", " "))
+    )
 
 
 def trade_id_for(instrument_id: str, trade_seq: int) -> str:

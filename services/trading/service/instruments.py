@@ -85,7 +85,9 @@ def create_instrument(
                 currency=instrument.currency,
                 tick_size_decimal=repo.money(instrument.tick_size),
                 criteria=_criteria_proto_for(instrument),
-                mode=types_pb2.TRADING_MODE_CALL_AUCTION if mode == "CALL_AUCTION" else types_pb2.TRADING_MODE_CONTINUOUS,
+                mode=types_pb2.TRADING_MODE_CALL_AUCTION
+                if mode == "CALL_AUCTION"
+                else types_pb2.TRADING_MODE_CONTINUOUS,
                 idempotency_key=idempotency_key or "",
                 actor_user_id=actor_of(p),
                 actor_organization_id=p.organization_id or "",
@@ -122,7 +124,9 @@ def instrument_proto(record: repo.InstrumentRecord) -> types_pb2.Instrument:
         currency=i.currency,
         tick_size_decimal=repo.money(i.tick_size),
         criteria=_criteria_proto_for(i),
-        mode=types_pb2.TRADING_MODE_CALL_AUCTION if record.mode == "CALL_AUCTION" else types_pb2.TRADING_MODE_CONTINUOUS,
+        mode=types_pb2.TRADING_MODE_CALL_AUCTION
+        if record.mode == "CALL_AUCTION"
+        else types_pb2.TRADING_MODE_CONTINUOUS,
         reference_price_decimal=repo.money(i.reference_price) if i.reference_price is not None else "",
         created_at=ts(record.created_at),
     )
@@ -171,4 +175,4 @@ def get_instrument(ctx: TradingContext, instrument_id: str) -> repo.InstrumentRe
     return record
 
 
-__all__ = ["InstrumentSpec", "cash_balance", "create_instrument", "deposit_funds", "delivery_criteria"]
+__all__ = ["InstrumentSpec", "cash_balance", "create_instrument", "delivery_criteria", "deposit_funds"]

@@ -87,8 +87,8 @@ def place_order(
             stored = idempotency.lookup(
                 conn, tables.idempotency_keys, organization_id, idempotency_key, "PlaceOrder", req_hash
             )
-            if stored is not None:
-                return _replay(ctx, stored)
+        if stored is not None:
+            return _replay(ctx, stored)
         # The same key always names the same order (and registry lock), so a retry after a crash
         # between the registry lock and the local commit reuses the lock instead of taking another.
         order_id = str(uuid.uuid5(ORDER_NAMESPACE, f"{organization_id}/{idempotency_key}"))
@@ -127,44 +127,48 @@ def place_order(
         created_at=now,
     )
     post = PostCommit()
+    replayed: bytes | None = None
     try:
         with ctx.exclusive(market), ctx.uow() as uow:
             if idempotency_key:
-                stored = idempotency.lookup(
+                replayed = idempotency.lookup(
                     uow.conn, tables.idempotency_keys, organization_id, idempotency_key, "PlaceOrder", req_hash
                 )
-                if stored is not None:
-                    return _replay(ctx, stored)
-            if side is Side.BUY:
-                cash = repo.get_cash(uow.conn, organization_id, instrument.currency, for_update=True)
-                if cash.available < notional:
-                    raise insufficient(
-                        "CASH_NOT_AVAILABLE",
-                        f"buying needs {notional} {instrument.currency} but {cash.available} is available",
-                        needed=str(notional),
-                        available=str(cash.available),
-                    )
-            command = PlaceOrder(order_id, organization_id, account_id, side, price_ticks, quantity_t, time_in_force)
-            events = ctx.handle(uow, market, command)
-            apply_events(
-                uow,
-                market,
-                events,
-                post,
-                new_order=NewOrder(record, actor_of(p), idempotency_key or "", actor_of(p), organization_id),
-                actor_user_id=actor_of(p),
-                actor_organization_id=organization_id,
-            )
-            if idempotency_key:
-                idempotency.store(
-                    uow.conn, tables.idempotency_keys, organization_id, idempotency_key, "PlaceOrder", req_hash,
-                    json.dumps({"order_id": order_id}).encode(),
-                )  # fmt: skip
+            if replayed is None:
+                if side is Side.BUY:
+                    cash = repo.get_cash(uow.conn, organization_id, instrument.currency, for_update=True)
+                    if cash.available < notional:
+                        raise insufficient(
+                            "CASH_NOT_AVAILABLE",
+                            f"buying needs {notional} {instrument.currency} but {cash.available} is available",
+                            needed=str(notional),
+                            available=str(cash.available),
+                        )
+                command = PlaceOrder(
+                    order_id, organization_id, account_id, side, price_ticks, quantity_t, time_in_force
+                )
+                events = ctx.handle(uow, market, command)
+                apply_events(
+                    uow,
+                    market,
+                    events,
+                    post,
+                    new_order=NewOrder(record, actor_of(p), idempotency_key or "", actor_of(p), organization_id),
+                    actor_user_id=actor_of(p),
+                    actor_organization_id=organization_id,
+                )
+                if idempotency_key:
+                    idempotency.store(
+                        uow.conn, tables.idempotency_keys, organization_id, idempotency_key, "PlaceOrder", req_hash,
+                        json.dumps({"order_id": order_id}).encode(),
+                    )  # fmt: skip
     except DomainError as err:
         if side is Side.SELL:
             _release_lock(ctx, order_id, quantity_t)
         _record_rejection(ctx, p, order_id, instrument_id, side, price, quantity_t, idempotency_key, err)
         raise
+    if replayed is not None:
+        return _replay(ctx, replayed)
     ctx.after_commit(post)
     return _result(ctx, order_id, post.trade_ids)
 

@@ -1,0 +1,157 @@
+"""DvP settlement saga: registry outages, retries, restarts; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from services.trading.domain.orders import Side
+from services.trading.domain.session import ManualClock
+from services.trading.service import instruments as instrument_handlers
+from services.trading.service import orders as order_handlers
+from services.trading.service import queries
+from services.trading.service.settlement import SettlementWorker, settle_pending, settle_trade
+from tests.trading.trading_support import ADMIN, START, FakeRegistry, create_instrument, fund, make_context, principal
+
+SELLER = principal("org-seller", "TRADER")
+BUYER = principal("org-buyer", "TRADER")
+
+
+def _trade(ctx, registry: FakeRegistry, qty: int = 10):  # type: ignore[no-untyped-def]
+    instrument_id = create_instrument(ctx)
+    seller_account = registry.open("org-seller", 100)
+    buyer_account = registry.open("org-buyer")
+    fund(ctx, "org-buyer", "100000")
+    order_handlers.place_order(
+        ctx, SELLER, instrument_id=instrument_id, side=Side.SELL, price=Decimal("1000"), quantity_t=qty,
+        account_id=seller_account,
+    )  # fmt: skip
+    placed = order_handlers.place_order(
+        ctx, BUYER, instrument_id=instrument_id, side=Side.BUY, price=Decimal("1000"), quantity_t=qty,
+        account_id=buyer_account,
+    )  # fmt: skip
+    return instrument_id, placed.trades[0].trade_id, seller_account, buyer_account
+
+
+def test_trade_stays_pending_while_registry_is_down_then_settles_exactly_once(database_url: str) -> None:
+    registry = FakeRegistry()
+    ctx = make_context(database_url, registry, ManualClock(START))
+    registry.down = False
+    instrument_id = create_instrument(ctx)
+    seller_account = registry.open("org-seller", 100)
+    buyer_account = registry.open("org-buyer")
+    fund(ctx, "org-buyer", "100000")
+    order_handlers.place_order(
+        ctx, SELLER, instrument_id=instrument_id, side=Side.SELL, price=Decimal("1000"), quantity_t=10,
+        account_id=seller_account,
+    )  # fmt: skip
+    # The buyer's order is accepted locally (its cash lock is ours); settlement needs the registry.
+    real_get_account = registry.get_account
+    registry.get_account = lambda account_id, token: registry.accounts[account_id]  # type: ignore[method-assign]
+    registry.down = True
+    placed = order_handlers.place_order(
+        ctx, BUYER, instrument_id=instrument_id, side=Side.BUY, price=Decimal("1000"), quantity_t=10,
+        account_id=buyer_account,
+    )  # fmt: skip
+    trade_id = placed.trades[0].trade_id
+    assert not queries.get_trade(ctx, trade_id).settled
+    assert settle_pending(ctx) == 0
+    assert not queries.get_trade(ctx, trade_id).settled
+    cash = instrument_handlers.cash_balance(ctx, ADMIN, "org-buyer", "JPY")
+    assert (cash.available, cash.locked) == (Decimal("90000"), Decimal("10000"))
+
+    registry.down = False
+    registry.get_account = real_get_account  # type: ignore[method-assign]
+    assert settle_pending(ctx) == 1
+    assert settle_pending(ctx) == 0
+    trade = queries.get_trade(ctx, trade_id)
+    assert trade.settled
+    assert trade.delivered_batch_id == registry.batch_of[seller_account]
+    assert registry.deliveries == {buyer_account: 10}
+    assert {key for key, _ in registry.settle_calls} == {f"settle-{trade_id}"}
+    seller_cash = instrument_handlers.cash_balance(ctx, ADMIN, "org-seller", "JPY")
+    assert seller_cash.available == Decimal("10000")
+    buyer_cash = instrument_handlers.cash_balance(ctx, ADMIN, "org-buyer", "JPY")
+    assert (buyer_cash.available, buyer_cash.locked) == (Decimal("90000"), Decimal("0"))
+    # settling again is a no-op: no second delivery, no second payment
+    settle_trade(ctx, trade_id)
+    assert registry.deliveries == {buyer_account: 10}
+    ctx.db.dispose()
+
+
+def test_registry_answer_lost_then_retried_delivers_once_with_same_key(database_url: str) -> None:
+    registry = FakeRegistry()
+    ctx = make_context(database_url, registry, ManualClock(START))
+    _, trade_id, _, buyer_account = _trade(ctx, registry)
+    # Simulate a registry that delivered but whose answer never arrived: the trade is still PENDING
+    # locally; a retry must reuse the idempotency key and the registry must not deliver again.
+    from sqlalchemy import update
+
+    from services.trading.adapters import tables
+
+    with ctx.db.begin() as conn:
+        conn.execute(update(tables.trades).values(settlement_state="PENDING"))
+    settle_pending(ctx)
+    assert registry.deliveries == {buyer_account: 10}
+    assert [key for key, _ in registry.settle_calls] == [f"settle-{trade_id}", f"settle-{trade_id}"]
+    ctx.db.dispose()
+
+
+def test_restarted_service_rebuilds_the_book_and_settles_pending_trades_once(database_url: str) -> None:
+    registry = FakeRegistry()
+    clock = ManualClock(START)
+    ctx = make_context(database_url, registry, clock)
+    instrument_id = create_instrument(ctx)
+    seller_account = registry.open("org-seller", 100)
+    buyer_account = registry.open("org-buyer")
+    fund(ctx, "org-buyer", "1000000")
+    for price in ("1100", "1200", "1000"):
+        order_handlers.place_order(
+            ctx, SELLER, instrument_id=instrument_id, side=Side.SELL, price=Decimal(price), quantity_t=10,
+            account_id=seller_account,
+        )  # fmt: skip
+    order_handlers.place_order(
+        ctx, BUYER, instrument_id=instrument_id, side=Side.BUY, price=Decimal("900"), quantity_t=7,
+        account_id=buyer_account,
+    )  # fmt: skip
+    registry.down = True
+    registry.get_account = lambda account_id, token: registry.accounts[account_id]  # type: ignore[method-assign]
+    placed = order_handlers.place_order(
+        ctx, BUYER, instrument_id=instrument_id, side=Side.BUY, price=Decimal("1100"), quantity_t=15,
+        account_id=buyer_account,
+    )  # fmt: skip
+    assert [t.quantity_t for t in placed.trades] == [10, 5]
+    before = queries.market_data(ctx, instrument_id, depth=10)
+    engine_before = ctx.market(instrument_id).engine
+    ctx.db.dispose()
+
+    registry.down = False
+    restarted = make_context(database_url, registry, clock, migrate=False)
+    after = queries.market_data(restarted, instrument_id, depth=10)
+    assert after.quote == before.quote
+    assert after.last_price == before.last_price == Decimal("1100")
+    engine_after = restarted.market(instrument_id).engine
+    assert engine_after.trades_executed == engine_before.trades_executed == 2
+    for side in (Side.BUY, Side.SELL):
+        assert engine_after.resting_orders(side) == engine_before.resting_orders(side)
+
+    worker = SettlementWorker(restarted, interval_ms=20)
+    worker.start()
+    try:
+        import time
+
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not all(t.settled for t in queries.list_trades(restarted, instrument_id)):
+            time.sleep(0.02)
+    finally:
+        worker.stop()
+    assert all(t.settled for t in queries.list_trades(restarted, instrument_id))
+    assert registry.deliveries == {buyer_account: 15}
+    seller_cash = instrument_handlers.cash_balance(restarted, ADMIN, "org-seller", "JPY")
+    assert seller_cash.available == Decimal("10000") + Decimal("5500")
+    # new orders keep matching on the rebuilt book
+    again = order_handlers.place_order(
+        restarted, BUYER, instrument_id=instrument_id, side=Side.BUY, price=Decimal("1100"), quantity_t=5,
+        account_id=buyer_account,
+    )  # fmt: skip
+    assert [(t.price, t.quantity_t) for t in again.trades] == [(Decimal("1100"), 5)]
+    restarted.db.dispose()
