@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import func, select
 
 from carbon_runtime.db import make_engine
@@ -42,10 +40,9 @@ NEW_METHODOLOGY = MethodologyChange(
 )
 
 
-def test_migration_creates_the_schema_and_seeds_every_program_and_methodology(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'migrated.db'}"
-    upgrade("issuance", url)
-    engine = make_engine(url)
+def test_migration_creates_the_schema_and_seeds_every_program_and_methodology(database_url: str) -> None:
+    upgrade("issuance", database_url)
+    engine = make_engine(database_url)
     with engine.connect() as conn:
         programs = conn.execute(select(func.count()).select_from(tables.programs)).scalar_one()
         methodologies = conn.execute(select(func.count()).select_from(tables.methodologies)).scalar_one()

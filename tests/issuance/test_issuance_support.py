@@ -264,7 +264,7 @@ class GrpcServerThread:
     """A grpc.aio server (with the platform interceptor: tokens verified, DomainError mapped) on its
     own event loop in a background thread, for in-process peers."""
 
-    def __init__(self, register: Callable[[Any], None], service_names: list[str], port: int | None = None) -> None:
+    def __init__(self, register: Callable[[Any], object], service_names: list[str], port: int | None = None) -> None:
         self.port = port or free_port()
         self.register = register
         self.service_names = service_names
@@ -277,12 +277,15 @@ class GrpcServerThread:
         asyncio.set_event_loop(self.loop)
         self.loop.run_until_complete(self._serve())
 
+    def _register(self, server: Any) -> None:
+        self.register(server)
+
     async def _serve(self) -> None:
         server, _, _ = await build_server(
             host="127.0.0.1",
             port=self.port,
             verifier=TokenVerifier(AuthSettings(), production=False),
-            register=self.register,
+            register=self._register,
             service_names=self.service_names,
             max_message_bytes=4 * 1024 * 1024,
         )

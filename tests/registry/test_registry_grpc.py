@@ -42,11 +42,15 @@ class Served:
 async def served(database_url: str) -> AsyncIterator[Served]:
     engine = create_schema(database_url)
     deps = make_deps(engine)
+
+    def register(server: object) -> None:
+        register_registry_service(server, deps)
+
     server, _health, port = await build_server(
         host="127.0.0.1",
         port=0,
         verifier=TokenVerifier(AUTH, production=False),
-        register=lambda server: [register_registry_service(server, deps)] and None,
+        register=register,
         service_names=[],
         max_message_bytes=4 * 1024 * 1024,
     )

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from carbon_runtime.auth import Principal
 from carbon_runtime.errors import DomainError, ErrorCode
 from services.trading.domain.orders import Side
 from services.trading.domain.session import ManualClock
@@ -37,15 +38,11 @@ def cash(ctx: TradingContext, org: str) -> tuple[Decimal, Decimal]:
     return c.available, c.locked
 
 
-def place(ctx: TradingContext, who: object, instrument_id: str, side: Side, price: str, qty: int, account: str):  # type: ignore[no-untyped-def]
+def place(
+    ctx: TradingContext, who: Principal, instrument_id: str, side: Side, price: str, qty: int, account: str
+) -> order_handlers.PlacedOrder:
     return order_handlers.place_order(
-        ctx,
-        who,
-        instrument_id=instrument_id,
-        side=side,
-        price=Decimal(price),
-        quantity_t=qty,
-        account_id=account,  # type: ignore[arg-type]
+        ctx, who, instrument_id=instrument_id, side=side, price=Decimal(price), quantity_t=qty, account_id=account
     )
 
 

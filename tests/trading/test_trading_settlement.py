@@ -78,19 +78,14 @@ def test_trade_stays_pending_while_registry_is_down_then_settles_exactly_once(da
     ctx.db.dispose()
 
 
-def test_registry_answer_lost_then_retried_delivers_once_with_same_key(database_url: str) -> None:
+def test_settlement_whose_registry_answer_was_lost_is_retried_and_delivers_once(database_url: str) -> None:
     registry = FakeRegistry()
     ctx = make_context(database_url, registry, ManualClock(START))
+    registry.lose_settle_answers = 1  # the registry delivers, the answer never arrives
     _, trade_id, _, buyer_account = _trade(ctx, registry)
-    # Simulate a registry that delivered but whose answer never arrived: the trade is still PENDING
-    # locally; a retry must reuse the idempotency key and the registry must not deliver again.
-    from sqlalchemy import update
-
-    from services.trading.adapters import tables
-
-    with ctx.db.begin() as conn:
-        conn.execute(update(tables.trades).values(settlement_state="PENDING"))
-    settle_pending(ctx)
+    assert not queries.get_trade(ctx, trade_id).settled
+    assert settle_pending(ctx) == 1
+    assert queries.get_trade(ctx, trade_id).settled
     assert registry.deliveries == {buyer_account: 10}
     assert [key for key, _ in registry.settle_calls] == [f"settle-{trade_id}", f"settle-{trade_id}"]
     ctx.db.dispose()

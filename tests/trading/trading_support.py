@@ -38,6 +38,7 @@ class FakeRegistry:
     unlock_calls: list[tuple[str, int | None]] = field(default_factory=list)
     deliveries: dict[str, int] = field(default_factory=dict)  # account -> tonnes received
     down: bool = False
+    lose_settle_answers: int = 0  # deliver, then fail as if the answer was lost on the way back
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def open(self, organization_id: str, balance_t: int = 0, kind: str = "HOLDING") -> str:
@@ -128,7 +129,10 @@ class FakeRegistry:
             self.deliveries[to_account_id] = self.deliveries.get(to_account_id, 0) + quantity_t
             receipt = SettlementReceipt(f"stl-{trade_id}", (Delivery(self.batch_of[account_id], quantity_t),))
             self.settle_results[idempotency_key] = receipt
-            return receipt
+        if self.lose_settle_answers:
+            self.lose_settle_answers -= 1
+            raise DomainError(ErrorCode.UNAVAILABLE, "DEPENDENCY_UNAVAILABLE", "deadline exceeded")
+        return receipt
 
     def transfer(
         self,

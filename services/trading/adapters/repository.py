@@ -258,8 +258,9 @@ def adjust_cash(
     """Apply deltas to one cash account (creating it at zero) and journal the movement. Callers check
     sufficiency first; a negative result here is a bug, so it raises rather than storing it."""
     current = get_cash(conn, organization_id, currency, for_update=True)
-    available = current.available + available_delta
-    locked = current.locked + locked_delta
+    # A zero delta leaves the stored text as it was (no "0" turning into "0.0").
+    available = current.available + available_delta if available_delta else current.available
+    locked = current.locked + locked_delta if locked_delta else current.locked
     if available < 0 or locked < 0:
         raise AssertionError(f"cash of {organization_id} would go negative: {available} / {locked}")
     c = t.cash_accounts

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from decimal import Decimal
 
 from carbon.trading.v1 import events_pb2, types_pb2
 
@@ -56,12 +57,12 @@ def settle_trade(ctx: TradingContext, trade_id: str) -> repo.TradeRecord:
             return current  # settled concurrently (worker and request); the registry delivered once
         repo.adjust_cash(
             uow.conn, trade.buyer_organization_id, trade.currency,
-            available_delta=trade.amount * 0, locked_delta=-trade.amount,
+            available_delta=Decimal(0), locked_delta=-trade.amount,
             kind="SETTLE_DEBIT", reference_id=trade_id, at=now,
         )  # fmt: skip
         repo.adjust_cash(
             uow.conn, trade.seller_organization_id, trade.currency,
-            available_delta=trade.amount, locked_delta=trade.amount * 0,
+            available_delta=trade.amount, locked_delta=Decimal(0),
             kind="SETTLE_CREDIT", reference_id=trade_id, at=now,
         )  # fmt: skip
         repo.mark_trade_settled(uow.conn, trade_id, receipt.settlement_id, deliveries, now)
