@@ -90,7 +90,7 @@ def build_process(
         http_app=app,
         verifier=core.verifier,
         grpc_register=grpc_register,
-        grpc_service_names=list(grpc_service_names),
+        grpc_service_names=grpc_service_names,  # filled by register(); do not copy
         workers=core.workers,
         on_stop=core.on_stop,
     )
