@@ -55,13 +55,13 @@ def test_dev_token_round_trips_to_a_principal() -> None:
     [
         ("Basic abc", "Bearer"),
         ("Bearer not-a-jwt", "not a JWT"),
-        ("Bearer " + issue_dev_token("wrong-secret", "a", None, []), "invalid"),
+        ("Bearer " + issue_dev_token("wrong-secret", "a", None, [], ttl_s=86400), "invalid"),
         ("Bearer " + issue_dev_token(DEV_JWT_SECRET, "a", None, [], ttl_s=-10), "expired"),
         (
-            "Bearer " + jwt.encode({"sub": "a", "exp": int(time.time()) + 60, "roles": ["KING"]}, DEV_JWT_SECRET),
+            "Bearer " + jwt.encode({"sub": "a", "exp": int(time.time()) + 86400, "roles": ["KING"]}, DEV_JWT_SECRET),
             "unknown",
         ),
-        ("Bearer " + jwt.encode({"sub": "a", "exp": int(time.time()) + 60}, "x", algorithm="HS384"), "not accepted"),
+        ("Bearer " + jwt.encode({"sub": "a", "exp": int(time.time()) + 86400}, "x", algorithm="HS384"), "not accepted"),
     ],
 )
 def test_bad_tokens_are_unauthenticated(header: str, message: str) -> None:
@@ -86,7 +86,7 @@ def test_service_tokens_carry_only_the_service_role() -> None:
     p = _verifier().verify(issue_service_token(settings, "trading"))
     assert p.roles == frozenset({"SERVICE"}) and p.user_id == "service:trading"
     forged = jwt.encode(
-        {"sub": "x", "iss": "carbon-internal", "roles": ["REGISTRY_ADMIN"], "exp": int(time.time()) + 60},
+        {"sub": "x", "iss": "carbon-internal", "roles": ["REGISTRY_ADMIN"], "exp": int(time.time()) + 86400},
         settings.service_secret,
     )
     with pytest.raises(DomainError, match="only the SERVICE role"):

@@ -495,6 +495,19 @@ def list_trades(conn: Connection, instrument_id: str, limit: int) -> list[TradeR
     return [_trade_from_row(r) for r in rows]
 
 
+def settled_quantity_of_batch(conn: Connection, batch_id: str) -> int:
+    """Tonnes of one batch delivered by settled trades (exchange, tender and OTC)."""
+    rows = conn.execute(
+        select(t.trades.c.deliveries_json).where(
+            t.trades.c.settlement_state == "SETTLED", t.trades.c.deliveries_json.contains(batch_id)
+        )
+    )
+    total = 0
+    for (raw,) in rows:
+        total += sum(int(q) for b, q in json.loads(raw) if str(b) == batch_id)
+    return total
+
+
 def exchange_trades_in_order(conn: Connection, instrument_id: str) -> list[TradeRecord]:
     rows = conn.execute(
         select(t.trades)

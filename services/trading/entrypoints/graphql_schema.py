@@ -50,9 +50,17 @@ def _decimal(value: Decimal, field: str) -> Decimal:
 # --- entities owned elsewhere (stubs) -------------------------------------------------------------
 
 
-@strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)])
+@strawberry.federation.type(keys=["id"])
 class CreditBatch:
     id: strawberry.ID
+
+    @strawberry.field(description="Tonnes of this batch delivered by settled exchange, tender and OTC trades.")
+    def traded_quantity(self, info: Info) -> Tonnes:
+        return Tonnes(queries.traded_quantity_of_batch(_ctx(info), str(self.id)))
+
+    @classmethod
+    def resolve_reference(cls, info: Info, id: strawberry.ID) -> CreditBatch:  # noqa: A002
+        return CreditBatch(id=id)
 
 
 @strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)])

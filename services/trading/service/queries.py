@@ -36,6 +36,11 @@ def list_trades(ctx: TradingContext, instrument_id: str, limit: int = 100) -> li
         return repo.list_trades(conn, instrument_id, limit)
 
 
+def traded_quantity_of_batch(ctx: TradingContext, batch_id: str) -> int:
+    with ctx.db.connect() as conn:
+        return repo.settled_quantity_of_batch(conn, batch_id)
+
+
 def get_trade(ctx: TradingContext, trade_id: str) -> repo.TradeRecord:
     with ctx.db.connect() as conn:
         trade = repo.get_trade(conn, trade_id)
