@@ -40,6 +40,11 @@ class IssueCredits:
     idempotency_key: str | None = None
 
 
+def serial_token(value: str) -> str:
+    """The letters and digits of an id, upper-cased: the only characters a serial number may carry."""
+    return "".join(ch for ch in value.upper() if ch.isascii() and ch.isalnum()) or "X"
+
+
 def _same_request(record: BatchRecord, cmd: IssueCredits) -> bool:
     """A repeat of the issuance already decided for this report (e.g. a retry after UNAVAILABLE)."""
     if record.holder_account_id != cmd.account_id:
@@ -64,14 +69,18 @@ def _decide(deps: Deps, uow: UnitOfWork, actor: Actor, cmd: IssueCredits) -> Bat
     now = deps.clock()
     plan = report.issue(actor=actor, project=project, at=now)
     settings = uow.get_program(plan.program_id)
-    batch_id = deps.new_id()
+    # Batch ids are printed inside serial numbers (docs/serials.md): upper-case letters and digits only.
+    batch_id = serial_token(deps.new_id())[:16]
     issuance_id = deps.new_id()
     order = MintOrder(
         issuance_id=issuance_id,
         batch_id=batch_id,
         # Fixed per issuance, whoever retries: the registry refuses a key reused with other arguments.
         idempotency_key=f"issuance:{issuance_id}",
-        serial_prefix=f"{plan.program_id}-{plan.host_country}-{plan.vintage.start.year}-{batch_id[:8].upper()}",
+        serial_prefix=(
+            f"{serial_token(plan.program_id)[:10]}-{plan.host_country}-{serial_token(plan.project_id)[:16]}"
+            f"-{plan.vintage.start.year:04d}-{batch_id}"
+        ),
         issued_quantity_t=plan.issued_quantity_t,
         buffer_quantity_t=plan.buffer_quantity_t,
         holder_account_id=cmd.account_id,
