@@ -262,9 +262,7 @@ def run(quick: bool) -> dict[str, Any]:
         {"case": case, "messages_per_s": results[case].get("messages_per_s", results[case].get("error"))}
         for case in ("ours", "pyorderbook", "minimal_reference")
     ]
-    results["ratios"] = {
-        k: results[k] for k in ("ratio_ours_vs_pyorderbook", "ratio_ours_vs_minimal") if k in results
-    }
+    results["ratios"] = {k: results[k] for k in ("ratio_ours_vs_pyorderbook", "ratio_ours_vs_minimal") if k in results}
     return results
 
 

@@ -59,7 +59,7 @@ class CreditBatch:
         return Tonnes(queries.traded_quantity_of_batch(_ctx(info), str(self.id)))
 
     @classmethod
-    def resolve_reference(cls, info: Info, id: strawberry.ID) -> CreditBatch:  # noqa: A002
+    def resolve_reference(cls, info: Info, id: strawberry.ID) -> CreditBatch:
         return CreditBatch(id=id)
 
 
