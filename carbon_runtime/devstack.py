@@ -215,8 +215,11 @@ def run_forever(env: Mapping[str, str] | None = None) -> int:
     """`make dev`: start everything, print READY, stop everything on Ctrl-C / SIGTERM."""
     e = env or os.environ
     config = StackConfig(
+        var_dir=Path(e.get("CARBON_VAR_DIR", str(ROOT / "var"))),
         broker_port=int(e.get("CARBON_BROKER_PORT", "19092")),
         gateway_port=int(e.get("GATEWAY_PORT", "4000")),
+        http_ports={s: int(e.get(f"{s.upper()}_HTTP_PORT", DEFAULT_HTTP[s])) for s in SERVICES},
+        grpc_ports={s: int(e.get(f"{s.upper()}_GRPC_PORT", DEFAULT_GRPC[s])) for s in SERVICES},
     )
     stack = DevStack(config, echo=True)
 
