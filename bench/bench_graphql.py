@@ -46,7 +46,7 @@ def _plain_app() -> FastAPI:
 
 
 def _graphql_app(caches: bool) -> FastAPI:
-    settings = ServiceSettings(service_name="bench")
+    settings = ServiceSettings(service_name="bench", rate_limit_per_s=0)
     ext = schema_extensions(settings)
     if not caches:
         ext = [e for e in ext if not isinstance(e, ParserCache | ValidationCache)]

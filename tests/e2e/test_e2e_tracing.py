@@ -76,7 +76,7 @@ def collector() -> Iterator[tuple[SpanStore, int, int]]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            body = self._body()
             if self.headers.get("content-type", "").startswith("application/x-protobuf"):
                 store.add(trace_service_pb2.ExportTraceServiceRequest.FromString(body))
             else:
@@ -85,6 +85,16 @@ def collector() -> Iterator[tuple[SpanStore, int, int]]:
             self.send_header("content-type", "application/x-protobuf")
             self.end_headers()
             self.wfile.write(trace_service_pb2.ExportTraceServiceResponse().SerializeToString())
+
+        def _body(self) -> bytes:
+            if self.headers.get("transfer-encoding", "").lower() != "chunked":
+                return self.rfile.read(int(self.headers.get("content-length", "0")))
+            chunks = []
+            while (size := int(self.rfile.readline().strip().split(b";")[0], 16)) > 0:
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            self.rfile.readline()
+            return b"".join(chunks)
 
         def log_message(self, *args: Any) -> None:
             return None
@@ -111,19 +121,25 @@ def test_one_trace_spans_gateway_issuance_registry_kafka_and_reporting(
         gql = Gql(stack.config.gateway_url)
         World(gql)  # the MRV lifecycle; issueCredits crosses gateway -> issuance -> registry -> Kafka
         wanted = {"gateway", "issuance", "registry", "reporting"}
+
+        def issuance_traces() -> list[set[str]]:
+            """Traces that hold spans of all four services and the registry's MintBatch server span."""
+            with store.lock:
+                traces = [set(spans) for spans in store.traces.values()]
+            return [
+                {name for _, name in spans}
+                for spans in traces
+                if wanted <= {svc for svc, _ in spans} and any("MintBatch" in name for _, name in spans)
+            ]
+
         deadline = time.monotonic() + 30
-        best: set[str] = set()
         while time.monotonic() < deadline:
-            for services in store.services_by_trace().values():
-                if len(services & wanted) > len(best & wanted):
-                    best = services
-            if wanted <= best:
+            found = issuance_traces()
+            if found and any(n.endswith(" process") for n in found[0]):
                 break
             time.sleep(0.5)
         gql.close()
     seen = sorted({svc for spans in store.traces.values() for svc, _ in spans})
-    assert wanted <= best, f"best trace covered only {sorted(best)}; services seen: {seen}"
-    spans = next(s for s in store.traces.values() if wanted <= {svc for svc, _ in s})
-    names = {name for _, name in spans}
-    assert any("MintBatch" in n for n in names), "the registry's gRPC server span is in the trace"
-    assert any(n.endswith(" process") for n in names), "the reporting consumer's Kafka span is in the trace"
+    found = issuance_traces()
+    assert found, f"issueCredits: no trace spans gateway, issuance, registry (MintBatch) and reporting; seen {seen}"
+    assert any(n.endswith(" process") for n in found[0]), "the reporting consumer's Kafka span joins the trace"
