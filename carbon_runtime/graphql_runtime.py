@@ -31,6 +31,8 @@ from strawberry.extensions import (
 )
 from strawberry.fastapi import BaseContext, GraphQLRouter
 from strawberry.schema.config import StrawberryConfig
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.types import StreamExecutionResult
 from strawberry.types.execution import ExecutionResult as StrawberryExecutionResult
 
 from carbon_runtime import telemetry
@@ -109,6 +111,13 @@ class ContractErrors(SchemaExtension):
         if pre:
             self.execution_context.pre_execution_errors = self._convert(list(pre))
 
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        # Each result a streaming transport (SSE) sends is rewritten before it leaves, like a plain
+        # response: without this a subscription's errors would carry no code and leak internals.
+        if isinstance(result, GraphQLExecutionResult | StrawberryExecutionResult) and result.errors:
+            result.errors = self._convert(list(result.errors))
+        yield
+
 
 def schema_extensions(settings: ServiceSettings) -> list[Any]:
     ext: list[Any] = [
@@ -127,16 +136,38 @@ def schema_extensions(settings: ServiceSettings) -> list[Any]:
     return ext
 
 
+class CarbonSchema(strawberry.federation.Schema):
+    """Refused requests (DomainError, invalid documents) are an everyday outcome for an API, not a
+    server fault: they are logged at INFO without a traceback; only unexpected errors at ERROR."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        unexpected: list[GraphQLError] = []
+        for err in errors:
+            code = (err.extensions or {}).get("code")
+            if isinstance(err.original_error, DomainError) or (
+                err.original_error is None and code not in (None, "INTERNAL")
+            ):
+                log.info("request refused", extra={"fields": {"code": code, "message": err.message}})
+            elif err.original_error is None and code is None:
+                log.info("invalid document", extra={"fields": {"message": err.message}})
+            else:
+                unexpected.append(err)
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
 def build_schema(
     settings: ServiceSettings,
     query: type,
     mutation: type | None = None,
     types: Sequence[type] = (),
     extensions: Sequence[Any] | None = None,
-) -> strawberry.federation.Schema:
-    return strawberry.federation.Schema(
+    subscription: type | None = None,
+) -> CarbonSchema:
+    return CarbonSchema(
         query=query,
         mutation=mutation,
+        subscription=subscription,
         types=list(types),
         extensions=list(extensions) if extensions is not None else schema_extensions(settings),
         federation_version="2.7",
@@ -163,11 +194,19 @@ def create_http_app(
             ctx._auth_error = err
         return ctx
 
+    # Subscriptions are served as GraphQL over SSE (`Accept: text/event-stream`, GET or POST): the
+    # protocol Hive Gateway speaks to subgraphs by default, and plain HTTP, so the limits, the
+    # gateway secret and tracing below apply to it too. Only a schema with a Subscription type
+    # turns it on; every other subgraph answers exactly as before.
+    protocols: tuple[str, ...] = (GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL)  # Strawberry's default
+    if schema.subscription is not None:
+        protocols += (GRAPHQL_SSE_PROTOCOL,)
     router: GraphQLRouter[RequestContext, None] = GraphQLRouter(
         schema,
         context_getter=get_context,
         graphql_ide=None if settings.is_production else "graphiql",
         multipart_uploads_enabled=False,
+        subscription_protocols=protocols,
     )
 
     limiter = TokenBucketLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)

@@ -8,7 +8,8 @@
 //   GATEWAY_<NAME>_URL        runtime routing URL of subgraph NAME (ISSUANCE, REGISTRY, TRADING,
 //                             REPORTING, ...), overriding the URL composed into supergraph.graphql
 //   GATEWAY_MAX_BODY_BYTES    request body limit             default 1048576 (1 MiB)
-//   GATEWAY_UPSTREAM_TIMEOUT_MS  per subgraph request        default 30000
+//   GATEWAY_UPSTREAM_TIMEOUT_MS  per subgraph request        default 30000 (not subscriptions: they
+//                             stay open while the client listens)
 //   CARBON_GATEWAY_SECRET     when set, sent to every subgraph as `x-gateway-secret`, so a subgraph
 //                             can refuse traffic that did not come through the gateway
 //   OPENTELEMETRY             OTLP/HTTP traces endpoint; read by the CLI itself (run.sh maps
@@ -16,6 +17,7 @@
 //                             creates spans and injects W3C `traceparent` into subgraph requests.
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { defineConfig, type GatewayPlugin } from '@graphql-hive/gateway';
+import { OperationTypeNode } from 'graphql';
 
 const env = process.env;
 const isProduction = (env.GATEWAY_ENVIRONMENT ?? 'dev').toLowerCase() === 'production';
@@ -85,6 +87,51 @@ function useRequestBodyLimit(maxBytes: number): GatewayPlugin {
   };
 }
 
+/**
+ * Subscriptions reach subgraphs as GraphQL over SSE. The gateway's SSE reader splits events on
+ * "\n\n" only, but SSE lets a server end lines with "\r\n" (Strawberry does), and such a stream
+ * would never yield an event. This rewrites the line endings of every subgraph event stream to "\n"
+ * as it flows through, chunk by chunk (a "\r" at the end of a chunk waits for the next one).
+ */
+function useSubgraphEventStreamLineFeeds(): GatewayPlugin {
+  return {
+    onFetch() {
+      return ({ response, setResponse }) => {
+        const source = response.body;
+        if (!source || !response.headers.get('content-type')?.includes('text/event-stream')) return;
+        const reader = source.getReader();
+        const decoder = new TextDecoder();
+        const encoder = new TextEncoder();
+        let carriageReturnPending = false;
+        const normalise = (text: string, last: boolean): Uint8Array => {
+          let pending = (carriageReturnPending ? '\r' : '') + text;
+          carriageReturnPending = !last && pending.endsWith('\r');
+          if (carriageReturnPending) pending = pending.slice(0, -1);
+          return encoder.encode(pending.replace(/\r\n?/g, '\n'));
+        };
+        const body = new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            const { done, value } = await reader.read();
+            if (done) {
+              const rest = normalise(decoder.decode(), true);
+              if (rest.length > 0) controller.enqueue(rest);
+              controller.close();
+              return;
+            }
+            controller.enqueue(normalise(decoder.decode(value, { stream: true }), false));
+          },
+          cancel(reason) {
+            return reader.cancel(reason);
+          },
+        });
+        setResponse(
+          new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers }),
+        );
+      };
+    },
+  };
+}
+
 export const gatewayConfig = defineConfig({
   host: env.GATEWAY_HOST || '127.0.0.1',
   port: positiveInt(env.GATEWAY_PORT, 4000),
@@ -122,7 +169,11 @@ export const gatewayConfig = defineConfig({
   graphiql: !isProduction,
   landingPage: !isProduction,
   maskedErrors: true,
-  upstreamTimeout: LIMITS.upstreamTimeoutMs,
+  // Subscriptions reach subgraphs as GraphQL over SSE (the HTTP transport's default: GET with
+  // `Accept: text/event-stream`) and are meant to stay open, so the per-request timeout would cut
+  // every live market-data stream; queries and mutations keep it.
+  upstreamTimeout: ({ executionRequest }) =>
+    executionRequest?.operationType === OperationTypeNode.SUBSCRIPTION ? undefined : LIMITS.upstreamTimeoutMs,
   requestTimeout: 60_000,
   healthCheckEndpoint: '/healthz',
   readinessCheckEndpoint: '/readyz',
@@ -130,6 +181,7 @@ export const gatewayConfig = defineConfig({
   plugins: () => [
     useRequestBodyLimit(LIMITS.maxBodyBytes),
     maxAliasesPlugin({ n: LIMITS.maxAliases }),
+    useSubgraphEventStreamLineFeeds(),
   ],
 });
 

@@ -16,7 +16,7 @@ from importers.model import (
     OriginRegistry,
     RejectionReason,
 )
-from importers.rows import FileSpec, RangeEventColumns, Row, RowError, range_event
+from importers.rows import FileSpec, RangeEventColumns, Row, RowError, project_facts, range_event
 
 REGISTRY = OriginRegistry.ACR
 FOLDER = "american-carbon-registry"
@@ -59,6 +59,9 @@ def convert_issuance(row: Row) -> tuple[ImportedRecord, ...]:
             issued_on=row.date("Date Issued (GMT)"),
             units=None,
             source=row.source,
+            project=project_facts(
+                row, "Project Name", "Project Site Country", "Project Methodology/Protocol", "Project Type"
+            ),
         ),
     )
 

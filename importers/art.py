@@ -18,7 +18,7 @@ from importers.model import (
     OriginRegistry,
     RejectionReason,
 )
-from importers.rows import FileSpec, RangeEventColumns, Row, RowError, range_event
+from importers.rows import FileSpec, RangeEventColumns, Row, RowError, project_facts, range_event
 
 REGISTRY = OriginRegistry.ART
 FOLDER = "art-trees"
@@ -61,6 +61,9 @@ def convert_issuance(row: Row) -> tuple[ImportedRecord, ...]:
             issued_on=row.date("Date Approved"),
             units=None,
             source=row.source,
+            project=project_facts(
+                row, "Program Name", "Program Country", "Crediting Program and Standard", "Program Type"
+            ),
         ),
     )
 

@@ -16,7 +16,7 @@ from importers.model import (
     ImportedRecord,
     OriginRegistry,
 )
-from importers.rows import FileSpec, RangeEventColumns, Row, range_event
+from importers.rows import FileSpec, RangeEventColumns, Row, project_facts, range_event
 
 REGISTRY = OriginRegistry.CAR
 FOLDER = "climate-action-reserve"
@@ -51,6 +51,7 @@ def convert_issuance(row: Row) -> tuple[ImportedRecord, ...]:
             issued_on=row.date("Date Issued"),
             units=None,
             source=row.source,
+            project=project_facts(row, "Project Name", "Project Site Country", "Protocol and Version", "Project Type"),
         ),
     )
 

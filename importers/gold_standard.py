@@ -19,7 +19,7 @@ from importers.model import (
     OriginRegistry,
     RejectionReason,
 )
-from importers.rows import FileSpec, Row, RowError, check_serial_matches, serial_for
+from importers.rows import FileSpec, Row, RowError, check_serial_matches, project_facts, serial_for
 from importers.serials import ParsedOriginSerial, SerialScheme
 
 REGISTRY = OriginRegistry.GOLD_STANDARD
@@ -77,6 +77,7 @@ def convert_issuance(row: Row) -> tuple[ImportedRecord, ...]:
             issued_on=row.date("Issuance Date"),
             units=serial.unit_range(),
             source=row.source,
+            project=project_facts(row, "Project Name", "Country", "Methodology", "Project Type"),
         ),
     )
 

@@ -145,6 +145,17 @@ class UnitRange:
 
 
 @dataclass(frozen=True, slots=True)
+class ProjectFacts:
+    """What an issuance row says about its project. Used to bridge in a project the export's
+    projects file does not list (the files are separate tables and need not cover each other)."""
+
+    name: str | None
+    country_code: str | None
+    methodology: str | None
+    project_type: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ImportedBatch:
     """An issuance. Verra exports one row per serial block, so a Verra batch here is one block and
     several records may share `origin_batch_id`. `vintage_start`/`vintage_end` are the vintage or
@@ -161,6 +172,7 @@ class ImportedBatch:
     issued_on: date | None
     units: UnitRange | None
     source: SourceRef
+    project: ProjectFacts | None = None
 
 
 @dataclass(frozen=True, slots=True)

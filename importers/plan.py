@@ -36,7 +36,7 @@ from importers.model import (
     SourceRef,
     UnitRange,
 )
-from importers.rows import FileSpec
+from importers.rows import FileSpec, header_key, header_of
 
 # Folder of each registry under an export root, and the files read from it, in reading order.
 REGISTRY_FOLDERS: tuple[tuple[str, tuple[FileSpec, ...]], ...] = (
@@ -261,3 +261,53 @@ def build_plan(root: Path | str) -> ImportPlan:
     """Plan the import of all registry exports under `root` (`<root>/verra/transactions.csv`, ...)."""
     outcomes, unrecognized = read_directory(Path(root))
     return plan_outcomes(outcomes, unrecognized)
+
+
+def _spec_for(name: str, text: str) -> tuple[str, FileSpec] | None:
+    """The reader of an uploaded file: by its name when it names a registry folder (or alias) and a
+    file ("verra/transactions.csv", "gold-standard-issuances.csv"), else by its header: the spec whose
+    required columns are all present, the most specific (most required columns) first."""
+    folded = name.casefold().replace("\\", "/")
+    aliases = {
+        "verra": ("verra", "vcs"),
+        "gold-standard": ("gold-standard", "gold_standard", "goldstandard", "gs"),
+        "american-carbon-registry": ("american-carbon-registry", "acr"),
+        "climate-action-reserve": ("climate-action-reserve", "car"),
+        "art-trees": ("art-trees", "art"),
+    }
+    header = set(header_of(text))
+    candidates: list[tuple[int, int, str, FileSpec]] = []
+    for folder, specs in REGISTRY_FOLDERS:
+        named = any(alias in folded.replace("_", "-") for alias in aliases[folder])
+        for spec in specs:
+            if all(header_key(c) in header for c in spec.required_columns):
+                stem = spec.file_name.removesuffix(".csv")
+                score = (2 if named else 0) + (1 if stem in folded else 0)
+                candidates.append((score, len(spec.required_columns), folder, spec))
+    if not candidates:
+        return None
+    candidates.sort(key=lambda c: (-c[0], -c[1]))
+    _, _, folder, spec = candidates[0]
+    return folder, spec
+
+
+def build_plan_from_files(files: Sequence[tuple[str, str]]) -> ImportPlan:
+    """Plan the import of uploaded (name, CSV text) files, each assigned to its registry and file
+    kind by name or header, in the same order a directory import reads them."""
+    order = {
+        (folder, spec.file_name): i
+        for i, (folder, spec) in enumerate((folder, spec) for folder, specs in REGISTRY_FOLDERS for spec in specs)
+    }
+    recognised: list[tuple[int, str, str, FileSpec]] = []
+    unrecognized: list[str] = []
+    for name, text in files:
+        found = _spec_for(name, text)
+        if found is None:
+            unrecognized.append(name)
+            continue
+        folder, spec = found
+        recognised.append((order[(folder, spec.file_name)], name, text, spec))
+    outcomes: list[RowOutcome] = []
+    for _, name, text, spec in sorted(recognised, key=lambda item: item[0]):
+        outcomes.extend(spec.read_text(text, name))
+    return plan_outcomes(outcomes, sorted(unrecognized))

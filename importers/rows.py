@@ -23,6 +23,7 @@ from importers.model import (
     ImportedBlockEvent,
     ImportedRecord,
     OriginRegistry,
+    ProjectFacts,
     Rejection,
     RejectionReason,
     RowOutcome,
@@ -167,6 +168,27 @@ def project_number(origin_project_id: str, prefix: str) -> str:
     return origin_project_id
 
 
+def project_facts(row: Row, name: str, country: str, methodology: str | None, project_type: str) -> ProjectFacts:
+    """Project columns of a transaction row; a blank, absent or unknown value is None, never an error
+    (the row's own facts are checked elsewhere)."""
+
+    def cell(column: str | None) -> str | None:
+        if column is None:
+            return None
+        try:
+            return row.get(column)
+        except RowError:
+            return None
+
+    country_text = cell(country)
+    return ProjectFacts(
+        name=cell(name),
+        country_code=country_code(country_text) if country_text else None,
+        methodology=cell(methodology),
+        project_type=cell(project_type),
+    )
+
+
 Converter = Callable[[Row], tuple[ImportedRecord, ...]]
 
 
@@ -182,6 +204,9 @@ class FileSpec:
 
     def read(self, path: Path, display_name: str) -> Iterator[RowOutcome]:
         return read_file(path, display_name, self.registry, self.kind, self.required_columns, self.convert)
+
+    def read_text(self, text: str, display_name: str) -> Iterator[RowOutcome]:
+        return read_text(text, display_name, self.registry, self.kind, self.required_columns, self.convert)
 
 
 def _read_text(path: Path) -> str:
@@ -202,8 +227,31 @@ def read_file(
     convert: Converter,
 ) -> Iterator[RowOutcome]:
     """One RowOutcome per data row (blank physical lines are not data rows)."""
+    return read_text(_read_text(path), display_name, registry, kind, required_columns, convert)
+
+
+def header_of(text: str) -> list[str]:
+    """The header cells of CSV text, with the readers' header normalization."""
+    for cells in csv.reader(io.StringIO(text, newline=""), strict=False):
+        return [_header_key(cell) for cell in cells]
+    return []
+
+
+def header_key(name: str) -> str:
+    return _header_key(name)
+
+
+def read_text(
+    text: str,
+    display_name: str,
+    registry: OriginRegistry,
+    kind: FileKind,
+    required_columns: tuple[str, ...],
+    convert: Converter,
+) -> Iterator[RowOutcome]:
+    """`read_file` over CSV text already in memory (e.g. uploaded through the API)."""
     # newline="" keeps quoted newlines inside fields and counts \r\n as one physical line.
-    reader = csv.reader(io.StringIO(_read_text(path), newline=""), strict=False)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     header: list[str] | None = None
     index: dict[str, int] = {}
     missing: list[str] = []

@@ -19,7 +19,7 @@ from importers.model import (
     OriginRegistry,
     RejectionReason,
 )
-from importers.rows import FileSpec, Row, RowError, check_serial_matches, serial_for
+from importers.rows import FileSpec, Row, RowError, check_serial_matches, project_facts, serial_for
 
 REGISTRY = OriginRegistry.VERRA
 FOLDER = "verra"
@@ -65,6 +65,7 @@ def convert_transaction(row: Row) -> tuple[ImportedRecord, ...]:
         issued_on=row.date("Issuance Date"),
         units=units,
         source=row.source,
+        project=project_facts(row, "Name", "Country/Area", "Methodology", "Project Type"),
     )
     retired_on = row.optional_date("Retirement/Cancellation Date")
     if retired_on is None:

@@ -14,13 +14,15 @@ from services.registry.entrypoints.graphql_schema import SCHEMA_TYPES, Mutation,
 from services.registry.entrypoints.grpc_server import register_registry_service
 from services.registry.entrypoints.http_routes import add_certificate_routes
 from services.registry.service.common import RegistryDeps
+from services.registry.service.held_transfers import HeldTransferWorker
 from services.registry.settings import RegistrySettings
 
 
 def bootstrap(settings: RegistrySettings | None = None) -> ServiceProcess:
     settings = settings or RegistrySettings()
     core = build_core(settings, tables.outbox)
-    deps = RegistryDeps(engine=core.engine, uow=core.uow)
+    deps = RegistryDeps(engine=core.engine, uow=core.uow, safeguards=settings.safeguard_policy())
+    core.workers.append(HeldTransferWorker(deps, settings.held_transfer_poll_interval_ms))
     schema = build_schema(settings, Query, Mutation, types=SCHEMA_TYPES)
     names: list[str] = []
 

@@ -16,7 +16,7 @@ from carbon_runtime.replay import register_event_log
 from services.trading.adapters import tables
 from services.trading.adapters.registry_grpc import REGISTRY_SERVICE, GrpcRegistry
 from services.trading.domain.session import Clock, SystemClock
-from services.trading.entrypoints.graphql_schema import Mutation, Query, schema_types
+from services.trading.entrypoints.graphql_schema import Mutation, Query, Subscription, schema_types
 from services.trading.entrypoints.grpc_server import TradingServicer
 from services.trading.service.context import RateLimiter, TradingContext
 from services.trading.service.ports import RegistryPort
@@ -60,7 +60,7 @@ def bootstrap(
     ctx.on_trades = lambda _trade_id: settlement.wake()
     core.workers.append(settlement)
     core.workers.append(SessionWorker(ctx, settings.session_poll_interval_ms))
-    schema = build_schema(settings, Query, Mutation, types=schema_types())
+    schema = build_schema(settings, Query, Mutation, types=schema_types(), subscription=Subscription)
     # Known up front: the process copies the names for health and reflection before registering.
     names = ["carbon.trading.v1.TradingService", "carbon.events.v1.EventLog"]
 
@@ -72,4 +72,6 @@ def bootstrap(
 
 
 def schema_sdl() -> str:
-    return str(build_schema(TradingSettings(), Query, Mutation, types=schema_types()).as_str())
+    return str(
+        build_schema(TradingSettings(), Query, Mutation, types=schema_types(), subscription=Subscription).as_str()
+    )

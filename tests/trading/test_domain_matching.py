@@ -292,3 +292,71 @@ def test_resting_orders_are_listed_in_priority_order() -> None:
     place(engine, "b-100-first", BUY, 100, 1)
     place(engine, "b-100-second", BUY, 100, 1)
     assert [o.order_id for o in engine.resting_orders(BUY)] == ["b-100-first", "b-100-second", "b-99"]
+
+
+def test_events_are_equal_only_to_events_of_the_same_type() -> None:
+    # Events are tuples underneath; equality must still tell the event types apart.
+    cancel = CancelRejected("x", RejectReason.ORDER_NOT_FOUND, T0)
+    amend: object = AmendRejected("x", RejectReason.ORDER_NOT_FOUND, T0)
+    assert cancel == CancelRejected("x", RejectReason.ORDER_NOT_FOUND, T0)
+    assert cancel != amend
+    assert not cancel == amend  # noqa: SIM201
+    assert cancel != ("x", RejectReason.ORDER_NOT_FOUND, T0)
+    assert len({cancel, amend, CancelRejected("x", RejectReason.ORDER_NOT_FOUND, T0)}) == 2
+
+
+def test_an_order_id_stays_taken_after_the_order_filled_or_was_cancelled() -> None:
+    engine = new_engine()
+    place(engine, "s1", SELL, 100, 2)
+    assert trades(place(engine, "b1", BUY, 100, 2)) == [("b1", "s1", 100, 2)]
+    place(engine, "s2", SELL, 101, 1)
+    engine.handle(CancelOrder("s2", "org-s2"))
+    place(engine, "i1", BUY, 90, 1, tif=TimeInForce.IOC)
+    for order_id in ("s1", "b1", "s2", "i1"):
+        rejected = place(engine, order_id, SELL, 100, 1)
+        assert rejected == [OrderRejected(order_id, RejectReason.DUPLICATE_ORDER_ID, T0)]
+        assert engine.order(order_id) is None
+        assert engine.handle(CancelOrder(order_id, f"org-{order_id}")) == [
+            CancelRejected(order_id, RejectReason.ORDER_NOT_FOUND, T0)
+        ]
+    assert engine.depth(BUY) == [] and engine.depth(SELL) == []
+
+
+def test_emptied_levels_leave_the_book_however_they_empty() -> None:
+    engine = new_engine()
+    place(engine, "s1", SELL, 100, 1)
+    place(engine, "s2", SELL, 101, 1)
+    place(engine, "s3", SELL, 102, 1, participant="org-b")
+    place(engine, "s4", SELL, 103, 1)
+    engine.handle(CancelOrder("s2", "org-s2"))  # by cancel
+    assert [p for p, _, _ in engine.depth(SELL)] == [100, 102, 103]
+    events = place(engine, "b", BUY, 102, 2, participant="org-b")  # by fill (100), then STP (102)
+    assert trades(events) == [("b", "s1", 100, 1)]
+    assert cancels(events) == [("s3", 1, CancelReason.SELF_TRADE_PREVENTED)]
+    assert engine.best_ask_ticks() == 103 and engine.best_bid_ticks() == 102
+    events = place(engine, "b2", BUY, 103, 3)  # by fill, the remainder rests as the best bid
+    assert trades(events) == [("b2", "s4", 103, 1)]
+    assert engine.depth(SELL) == [] and engine.depth(BUY) == [(103, 2, 1), (102, 1, 1)]
+    # A price whose level emptied can come back, even on the other side: s5 first fills b2's rest.
+    place(engine, "s5", SELL, 103, 3)
+    place(engine, "s6", SELL, 103, 2)
+    place(engine, "s7", SELL, 103, 1)
+    assert engine.depth(BUY) == [(102, 1, 1)] and engine.depth(SELL) == [(103, 4, 3)]
+    resting = [(o.order_id, o.remaining_quantity) for o in engine.resting_orders(SELL)]
+    assert resting == [("s5", 1), ("s6", 2), ("s7", 1)]
+
+
+def test_fok_counts_liquidity_across_levels_but_not_own_or_cancelled_orders() -> None:
+    engine = new_engine()
+    place(engine, "s1", SELL, 100, 2)
+    place(engine, "own", SELL, 100, 5, participant="org-x")
+    place(engine, "gone", SELL, 101, 5)
+    engine.handle(CancelOrder("gone", "org-gone"))
+    place(engine, "s2", SELL, 102, 2)
+    place(engine, "far", SELL, 104, 9)
+    too_big = place(engine, "f1", BUY, 103, 5, participant="org-x", tif=TimeInForce.FOK)
+    assert trades(too_big) == [] and cancels(too_big) == [("f1", 5, CancelReason.FOK_NOT_FILLABLE)]
+    assert engine.depth(SELL) == [(100, 7, 2), (102, 2, 1), (104, 9, 1)]
+    fits = place(engine, "f2", BUY, 103, 4, participant="org-x", tif=TimeInForce.FOK)
+    assert trades(fits) == [("f2", "s1", 100, 2), ("f2", "s2", 102, 2)]
+    assert cancels(fits) == [("own", 5, CancelReason.SELF_TRADE_PREVENTED)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from carbon.registry.v1 import registry_pb2, registry_pb2_grpc
+from google.protobuf.message import Message
 
 from carbon_runtime.auth import issue_service_token
 from carbon_runtime.errors import DomainError, ErrorCode
@@ -11,6 +12,8 @@ from carbon_runtime.settings import AuthSettings
 from services.issuance.service.issue_credits import credit_attributes
 from services.issuance.service.ports import (
     BufferCancellationOrder,
+    ImportMintOrder,
+    ImportMintResult,
     MintOrder,
     MintResult,
     OrganizationInfo,
@@ -72,3 +75,47 @@ class GrpcRegistry:
         )
         response = self.client.call(self.stub.CancelFromBuffer, request, token=self._token(token))
         return str(response.cancellation_id)
+
+    def import_batch(self, order: ImportMintOrder, token: str | None) -> ImportMintResult:
+        mint = order.order
+        request = registry_pb2.ImportBatchRequest(
+            idempotency_key=mint.idempotency_key,
+            mint=registry_pb2.MintBatchRequest(
+                idempotency_key=mint.idempotency_key,
+                issuance_id=mint.issuance_id,
+                batch_id=mint.batch_id,
+                attributes=credit_attributes(mint),
+                serial_prefix=mint.serial_prefix,
+                issued_quantity_t=mint.issued_quantity_t,
+                buffer_quantity_t=mint.buffer_quantity_t,
+                buffer_account_id=mint.buffer_account_id,
+            ),
+            origin_registry=order.origin_registry,
+            origin_batch_id=order.origin_batch_id,
+            origin_project_id=order.origin_project_id,
+        )
+        if order.numbering_scope:
+            request.origin_units.CopyFrom(
+                registry_pb2.OriginUnitRange(
+                    numbering_scope=order.numbering_scope,
+                    unit_start=order.origin_unit_start,
+                    unit_end=order.origin_unit_end,
+                    serial_start=order.origin_serial_start,
+                    serial_end=order.origin_serial_end,
+                    origin_serial=order.origin_serial,
+                )
+            )
+        response = self.client.call(self.stub.ImportBatch, request, token=self._token(token))
+        minted = response.mint
+        buffer_account = minted.buffer_blocks[0].account_id if minted.buffer_blocks else ""
+        return ImportMintResult(
+            batch_id=minted.batch_id or mint.batch_id,
+            serial_start=minted.serial_start,
+            serial_end=minted.serial_end,
+            holder_account_id=response.holder_account_id,
+            buffer_account_id=buffer_account,
+        )
+
+    def import_block_event(self, request: Message, token: str | None) -> Message:
+        response: Message = self.client.call(self.stub.ImportBlockEvent, request, token=self._token(token))
+        return response

@@ -58,6 +58,7 @@ from services.issuance.domain.values import (
 )
 from services.issuance.service.ports import (
     BatchRecord,
+    ImportedOrigin,
     LoadedReport,
     MintOrder,
     ProgramSettings,
@@ -635,6 +636,72 @@ class SqlUnitOfWork:
             b.c.program_id == program_id, b.c.state == "ISSUED"
         )
         return int(self.conn.execute(stmt).scalar() or 0)
+
+    # imports from external registries
+
+    def project_by_origin(self, program_id: str, origin_project_id: str) -> str | None:
+        p = t.projects.c
+        value: str | None = self.conn.execute(
+            select(p.project_id).where(p.program_id == program_id, p.origin_project_id == origin_project_id).limit(1)
+        ).scalar()
+        return value
+
+    def methodologies_of(self, program_id: str) -> Sequence[Methodology]:
+        m = t.methodologies
+        rows = self.conn.execute(select(m).where(m.c.program_id == program_id).order_by(m.c.methodology_id))
+        return [methodology_from_row(row) for row in rows]
+
+    def imported_batch(self, import_key: str) -> tuple[str, str] | None:
+        i = t.imported_batches.c
+        row = self.conn.execute(select(i.batch_id, i.request_hash).where(i.import_key == import_key)).first()
+        return (str(row.batch_id), str(row.request_hash)) if row is not None else None
+
+    def add_imported_batch(self, record: BatchRecord, origin: ImportedOrigin, at: datetime) -> None:
+        """The batch as issued, with the monitoring report and verification standing for the origin
+        registry's verified issuance (the figures are the issued tonnes; nothing is recomputed)."""
+        o = record.order
+        issued = str(o.issued_quantity_t)
+        self.conn.execute(
+            insert(t.monitoring_reports).values(
+                report_id=record.monitoring_report_id,
+                project_id=o.project_id,
+                period_start=o.vintage_start,
+                period_end=o.vintage_end,
+                credit_type=o.credit_type,
+                baseline_emissions=issued if o.credit_type == CreditType.REDUCTION.value else "0",
+                project_emissions="0",
+                leakage_emissions="0",
+                project_removals=issued if o.credit_type == CreditType.REMOVAL.value else None,
+                baseline_removals="0" if o.credit_type == CreditType.REMOVAL.value else None,
+                net_quantity=issued,
+                claimed_quantity_t=o.issued_quantity_t,
+                submitted_by=record.requested_by,
+                submitted_at=at,
+                status=MonitoringReportStatus.ISSUED.value,
+            )
+        )
+        self.conn.execute(
+            insert(t.verifications).values(
+                report_id=record.monitoring_report_id,
+                verifier_org_id=o.issuer_organization_id,
+                verified_quantity_t=o.issued_quantity_t,
+                verified_by=record.requested_by,
+                verified_at=at,
+            )
+        )
+        self.add_pending_batch(record)
+        self.mark_batch_issued(record.batch_id, record.serial_start or "", record.serial_end or "", at)
+        self.conn.execute(
+            insert(t.imported_batches).values(
+                batch_id=record.batch_id,
+                import_key=origin.import_key,
+                origin_registry=origin.origin_registry,
+                origin_batch_id=origin.origin_batch_id,
+                origin_serial=origin.origin_serial,
+                issued_on=origin.issued_on,
+                request_hash=origin.request_hash,
+            )
+        )
 
     # reversals
 

@@ -208,3 +208,18 @@ reversals = Table(
     Column("reported_at", DateTime(timezone=True), nullable=False),
     Column("completed_at", DateTime(timezone=True), nullable=True),
 )
+
+# Batches bridged in from an external registry (ImportBatch): the origin record's import key makes a
+# repeated import a no-op, and the origin batch id and serial say where the credits came from. Each
+# imported batch has a monitoring report standing for the origin registry's verified issuance.
+imported_batches = Table(
+    "imported_batches",
+    metadata,
+    Column("batch_id", String(64), ForeignKey("credit_batches.id"), primary_key=True),
+    Column("import_key", String(200), nullable=False, unique=True),
+    Column("origin_registry", String(20), nullable=False),
+    Column("origin_batch_id", String(200), nullable=True),
+    Column("origin_serial", String(300), nullable=True),
+    Column("issued_on", Date, nullable=True),
+    Column("request_hash", String(64), nullable=False),
+)

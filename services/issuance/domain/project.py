@@ -234,6 +234,58 @@ class Project:
         )
         return project
 
+    @classmethod
+    def imported(
+        cls,
+        *,
+        project_id: str,
+        actor: Actor,
+        at: datetime,
+        name: str,
+        program: Program,
+        methodology: Methodology,
+        host_country: str,
+        proponent_org_id: str,
+        origin_project_id: str,
+    ) -> Project:
+        """A project bridged in from an external registry, which already validated and registered it:
+        it starts REGISTERED (PROGRAM_ADMIN only). Its reversal risk and Article 6 status are the
+        origin's business, so none is recorded here and no authorization is claimed."""
+        require_role(actor, Role.PROGRAM_ADMIN, "importProject")
+        require_aware(at)
+        require_text(project_id, "project_id")
+        require_text(name, "name")
+        require_text(origin_project_id, "origin_project_id")
+        validate_country(host_country)
+        if methodology.program_id != program.program_id:
+            raise invalid(
+                "METHODOLOGY_NOT_IN_PROGRAM",
+                f"methodology {methodology.methodology_id} does not belong to program {program.program_id}",
+            )
+        project = cls(
+            project_id=project_id,
+            name=name,
+            program=program,
+            methodology=methodology,
+            host_country=host_country,
+            region=None,
+            proponent_org_id=proponent_org_id,
+            verifier_org_id=None,
+            crediting_period=None,
+            co_benefits=(),
+            additionality=None,
+            permanence=None,
+            japan_ties=JapanTies(),
+            authorization=None,
+            program_type=False,
+            sites=(),
+            documents=(),
+            origin_project_id=origin_project_id,
+            status=ProjectStatus.REGISTERED,
+        )
+        project.history.append(StatusChange(None, ProjectStatus.REGISTERED, actor.user_id, at))
+        return project
+
     # ---- derived attributes ---------------------------------------------------------------------
 
     @property

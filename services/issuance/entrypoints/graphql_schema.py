@@ -62,6 +62,7 @@ from services.issuance.service.clear_duplicate_flag import clear_duplicate_flag
 from services.issuance.service.common import Deps
 from services.issuance.service.create_project import CreateProject, create_project
 from services.issuance.service.engage_verifier import engage_verifier
+from services.issuance.service.import_export import import_registry_export
 from services.issuance.service.issue_credits import IssueCredits, issue_credits
 from services.issuance.service.record_validation import record_validation
 from services.issuance.service.record_verification import record_verification
@@ -731,6 +732,41 @@ def _methodology_change(i: MethodologyInput, methodology_id: str) -> Methodology
 # ---- mutations --------------------------------------------------------------------------------
 
 
+@strawberry.input(description="One export file: its name (e.g. verra/transactions.csv) and its CSV text.")
+class ImportFileInput:
+    name: str
+    content: str
+
+
+@strawberry.input(description="Registry export files to import (Verra, Gold Standard, ACR, CAR, ART TREES).")
+class ImportRegistryExportInput:
+    files: list[ImportFileInput]
+
+
+@strawberry.type(description="Rows of one imported file.")
+class ImportFileSummary:
+    registry: str
+    file: str
+    rows_read: int
+    imported: int
+    rejected: int
+
+
+@strawberry.type(description="A refused row: where it is and why.")
+class ImportRejection:
+    file: str
+    line: int
+    reason: str
+    message: str
+
+
+@strawberry.type(description="What an import did, per file, with every refused row.")
+class ImportSummary:
+    files: list[ImportFileSummary]
+    rejections: list[ImportRejection]
+    unrecognized_files: list[str]
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation
@@ -787,6 +823,24 @@ class Mutation:
         report = load_report(info, report_id)
         assert report is not None
         return report
+
+    @strawberry.mutation(description="PROGRAM_ADMIN: import registry exports; importing them again changes nothing.")
+    def import_registry_export(self, info: Info, input: ImportRegistryExportInput) -> ImportSummary:
+        report = import_registry_export(
+            info.context.extras["imports"], info.context.principal, [(f.name, f.content) for f in input.files]
+        )
+        return ImportSummary(
+            files=[
+                ImportFileSummary(
+                    registry=f.registry, file=f.file, rows_read=f.rows_read, imported=f.imported, rejected=f.rejected
+                )
+                for f in report.files
+            ],
+            rejections=[
+                ImportRejection(file=r.file, line=r.line, reason=r.reason, message=r.message) for r in report.rejections
+            ],
+            unrecognized_files=list(report.unrecognized_files),
+        )
 
     @strawberry.mutation
     def issue_credits(self, info: Info, input: IssueCreditsInput) -> CreditBatch:

@@ -1,6 +1,8 @@
 """carbon.issuance.v1.IssuanceService: read access for peers (registry, trading, reporting).
 
-Everything served here is public registry data, so any caller (even without a token) may read it."""
+Everything read here is public registry data, so any caller (even without a token) may read it. The
+two import commands (ImportProject, ImportBatch) are PROGRAM_ADMIN only and run their handlers with the
+caller's verified principal."""
 
 from __future__ import annotations
 
@@ -11,13 +13,16 @@ from typing import Any
 from carbon.issuance.v1 import issuance_pb2, issuance_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from carbon_runtime.errors import not_found
+from carbon_runtime.errors import not_found, precondition
+from carbon_runtime.grpc_runtime import current_principal
 from services.issuance.adapters.read_model import BatchView, ProgramView, ProjectView, ReadModel
+from services.issuance.service import import_records
 from services.issuance.service.common import (
     basis_pb,
     credit_type_pb,
     project_status_pb,
 )
+from services.issuance.service.import_records import ImportDeps
 from services.issuance.service.issue_credits import credit_attributes
 from services.issuance.service.ports import MintOrder
 
@@ -35,8 +40,24 @@ def _timestamp(at: datetime) -> Timestamp:
 
 
 class IssuanceServicer(issuance_pb2_grpc.IssuanceServiceServicer):
-    def __init__(self, reads: ReadModel) -> None:
+    def __init__(self, reads: ReadModel, imports: ImportDeps | None = None) -> None:
         self.reads = reads
+        self.imports = imports
+
+    def _import_deps(self) -> ImportDeps:
+        if self.imports is None:
+            raise precondition("IMPORTS_DISABLED", "this issuance process does not accept imports")
+        return self.imports
+
+    async def ImportProject(  # noqa: N802
+        self, request: issuance_pb2.ImportProjectRequest, context: Any
+    ) -> issuance_pb2.ImportProjectResponse:
+        return await asyncio.to_thread(import_records.import_project, self._import_deps(), current_principal(), request)
+
+    async def ImportBatch(  # noqa: N802
+        self, request: issuance_pb2.ImportBatchRequest, context: Any
+    ) -> issuance_pb2.ImportBatchResponse:
+        return await asyncio.to_thread(import_records.import_batch, self._import_deps(), current_principal(), request)
 
     def _program(self, p: ProgramView) -> issuance_pb2.Program:
         return issuance_pb2.Program(
@@ -173,6 +194,6 @@ class IssuanceServicer(issuance_pb2_grpc.IssuanceServiceServicer):
         return await asyncio.to_thread(self._totals, list(request.batch_ids))
 
 
-def register_issuance_service(server: Any, reads: ReadModel) -> str:
-    issuance_pb2_grpc.add_IssuanceServiceServicer_to_server(IssuanceServicer(reads), server)
+def register_issuance_service(server: Any, reads: ReadModel, imports: ImportDeps | None = None) -> str:
+    issuance_pb2_grpc.add_IssuanceServiceServicer_to_server(IssuanceServicer(reads, imports), server)
     return SERVICE_NAME

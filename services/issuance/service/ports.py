@@ -131,6 +131,55 @@ class ReversalRecord:
     completed_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ImportedOrigin:
+    """Where an imported batch came from; `request_hash` makes a repeated import with other
+    arguments detectable."""
+
+    import_key: str
+    origin_registry: str
+    origin_batch_id: str | None
+    origin_serial: str | None
+    issued_on: date | None
+    request_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportMintOrder:
+    """A batch of an external registry for the registry to mint into its import holding account."""
+
+    order: MintOrder
+    origin_registry: str
+    origin_batch_id: str
+    origin_project_id: str
+    numbering_scope: str
+    origin_unit_start: int
+    origin_unit_end: int
+    origin_serial_start: str
+    origin_serial_end: str
+    origin_serial: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportMintResult:
+    batch_id: str
+    serial_start: str
+    serial_end: str
+    holder_account_id: str
+    buffer_account_id: str
+
+
+class ImportRegistryPort(Protocol):
+    """The registry's side of imports (ImportBatch); may raise DomainError, e.g. CONFLICT
+    DOUBLE_REGISTRATION or UNAVAILABLE."""
+
+    def import_batch(self, order: ImportMintOrder, token: str | None) -> ImportMintResult: ...
+
+    def import_block_event(self, request: Message, token: str | None) -> Message:
+        """Forwards a carbon.registry.v1.ImportBlockEventRequest; returns its response."""
+        ...
+
+
 @dataclass
 class ProgramSettings:
     program: Program
@@ -192,6 +241,12 @@ class UnitOfWork(Protocol):
     def add_pending_batch(self, record: BatchRecord) -> None: ...
     def mark_batch_issued(self, batch_id: str, serial_start: str, serial_end: str, at: datetime) -> None: ...
     def buffer_issued_t(self, program_id: str) -> int: ...
+
+    # imports from external registries
+    def project_by_origin(self, program_id: str, origin_project_id: str) -> str | None: ...
+    def methodologies_of(self, program_id: str) -> Sequence[Methodology]: ...
+    def imported_batch(self, import_key: str) -> tuple[str, str] | None: ...
+    def add_imported_batch(self, record: BatchRecord, origin: ImportedOrigin, at: datetime) -> None: ...
 
     # reversals
     def get_reversal(self, reversal_id: str) -> ReversalRecord | None: ...

@@ -36,7 +36,34 @@ class SubmitMonitoringReport:
     idempotency_key: str | None = None
 
 
+# No project reports more than a trillion tCO2e in one period (world emissions are ~5e10 t a
+# year), nor finer than 1e-12 t. Bounding the figures keeps the arithmetic exact in Decimal's
+# 28-digit context and cheap: "1e999999" made the floor to whole tonnes build a million-digit int.
+MAX_FIGURE_T = Decimal(10) ** 12
+MAX_FIGURE_DECIMALS = 12
+
+
+def _require_bounded(cmd: SubmitMonitoringReport) -> None:
+    figures = {
+        "baselineEmissions": cmd.baseline_emissions,
+        "projectEmissions": cmd.project_emissions,
+        "leakageEmissions": cmd.leakage_emissions,
+        "projectRemovals": cmd.project_removals,
+        "baselineRemovals": cmd.baseline_removals,
+    }
+    for name, value in figures.items():
+        if value is None or not value.is_finite():
+            continue  # absent, or refused as not finite by the domain
+        if abs(value) > MAX_FIGURE_T or int(value.as_tuple().exponent) < -MAX_FIGURE_DECIMALS:
+            raise invalid(
+                "FIGURE_OUT_OF_RANGE",
+                f"{name} must be at most {MAX_FIGURE_T:,} tCO2e with at most {MAX_FIGURE_DECIMALS} decimal places",
+                field=name,
+            )
+
+
 def _quantification(cmd: SubmitMonitoringReport, credit_type: CreditType) -> Quantification:
+    _require_bounded(cmd)
     if credit_type is CreditType.REMOVAL:
         if cmd.project_removals is None:
             raise invalid("REMOVALS_REQUIRED", "a removal project reports projectRemovals (and baselineRemovals)")

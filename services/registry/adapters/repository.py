@@ -9,6 +9,7 @@ journal head. SQLite serializes writers with BEGIN IMMEDIATE, so there the locks
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -352,3 +353,47 @@ def account_quantities(conn: Connection, account_id: str) -> tuple[int, int]:
     )
     by_status = {row.status: int(row.quantity) for row in rows}
     return by_status.get(UnitStatus.HELD.value, 0), by_status.get(UnitStatus.LOCKED.value, 0)
+
+
+# ----------------------------------------------------------------------------------------------
+# Safeguards: account status and failed authorizations.
+
+
+def set_account_status(conn: Connection, account_id: str, status: AccountStatus) -> None:
+    conn.execute(update(t.accounts).where(t.accounts.c.id == account_id).values(status=status.value))
+
+
+def record_authorization_failure(
+    conn: Connection,
+    *,
+    account_id: str,
+    user_id: str,
+    organization_id: str | None,
+    operation: str,
+    now: datetime,
+    window_start: datetime,
+) -> int:
+    """Store one failure; return how many the account has had since window_start (this one included)."""
+    conn.execute(
+        insert(t.authorization_failures).values(
+            id=uuid.uuid4().hex,
+            account_id=account_id,
+            user_id=user_id,
+            organization_id=organization_id,
+            operation=operation,
+            occurred_at=now,
+        )
+    )
+    count = conn.execute(
+        select(func.count())
+        .select_from(t.authorization_failures)
+        .where(
+            t.authorization_failures.c.account_id == account_id,
+            t.authorization_failures.c.occurred_at >= window_start,
+        )
+    ).scalar()
+    return int(count or 0)
+
+
+def clear_authorization_failures(conn: Connection, account_id: str) -> None:
+    conn.execute(delete(t.authorization_failures).where(t.authorization_failures.c.account_id == account_id))

@@ -293,3 +293,115 @@ certificates = Table(
     Column("journal_sequence", BigInteger, nullable=False),
     UniqueConstraint("journal_sequence", name="uq_certificates_journal_sequence"),
 )
+
+# ----------------------------------------------------------------------------------------------
+# Transfer safeguards (domain/safeguards.py).
+
+# Each account's trusted account list: transfers there are not held once the entry is effective.
+trusted_accounts = Table(
+    "trusted_accounts",
+    metadata,
+    Column("account_id", String(ID), ForeignKey("accounts.id"), primary_key=True),
+    Column("trusted_account_id", String(ID), ForeignKey("accounts.id"), primary_key=True),
+    Column("added_by", String(200), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("effective_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("account_id <> trusted_account_id", name="not_self"),
+)
+
+TRANSFER_STATUSES = ("PENDING_APPROVAL", "HELD", "COMPLETED", "CANCELLED")
+
+# Transfers that did not complete in the call that requested them. While PENDING_APPROVAL or HELD
+# their units are LOCKED under lock_id; once COMPLETED the same id is a row of `transfers`.
+held_transfers = Table(
+    "held_transfers",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("batch_id", String(ID), ForeignKey("batches.id"), nullable=False),
+    Column("from_account_id", String(ID), ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("from_organization_id", String(ID), nullable=False),
+    Column("to_account_id", String(ID), ForeignKey("accounts.id"), nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("lock_id", String(200), nullable=False, unique=True),
+    Column("status", String(20), nullable=False),
+    Column("needs_approval", Boolean, nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("approved_by", String(200), nullable=True),
+    Column("cancelled_by", String(200), nullable=True),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("completes_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True), nullable=True),
+    CheckConstraint(_in("status", TRANSFER_STATUSES), name="status"),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    Index("ix_held_transfers_due", "status", "completes_at"),
+)
+
+# Wrong-organization attempts on an account; enough of them within the window suspend it.
+# Reinstatement deletes the account's rows (the journal keeps the suspension and reinstatement).
+authorization_failures = Table(
+    "authorization_failures",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("account_id", String(ID), ForeignKey("accounts.id"), nullable=False),
+    Column("user_id", String(200), nullable=False),
+    Column("organization_id", String(ID), nullable=True),
+    Column("operation", String(60), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Index("ix_authorization_failures_account", "account_id", "occurred_at"),
+)
+
+# Provenance of batches bridged in from an external registry (ImportBatch). The origin unit range is
+# the claim that makes double registration detectable: two batches of one origin registry whose
+# ranges overlap in one numbering scope would put the same tonne on the platform twice.
+batch_origins = Table(
+    "batch_origins",
+    metadata,
+    Column("batch_id", String(ID), ForeignKey("batches.id"), primary_key=True),
+    Column("import_key", String(200), nullable=False, unique=True),
+    Column("origin_registry", String(20), nullable=False),
+    Column("origin_batch_id", String(200), nullable=True),
+    Column("origin_project_id", String(200), nullable=False),
+    Column("numbering_scope", String(200), nullable=True),
+    Column("origin_unit_start", BigInteger, nullable=True),
+    Column("origin_unit_end", BigInteger, nullable=True),
+    Column("origin_serial_start", String(200), nullable=True),
+    Column("origin_serial_end", String(200), nullable=True),
+    Column("origin_serial", String(300), nullable=True),
+    CheckConstraint(
+        "(numbering_scope IS NULL) = (origin_unit_start IS NULL)"
+        " AND (origin_unit_start IS NULL) = (origin_unit_end IS NULL)",
+        name="range_complete",
+    ),
+    CheckConstraint(
+        "origin_unit_start IS NULL OR (origin_unit_start >= 1 AND origin_unit_start <= origin_unit_end)",
+        name="origin_range",
+    ),
+    Index("ix_batch_origins_scope", "origin_registry", "numbering_scope", "origin_unit_start"),
+)
+
+# Retirements and cancellations made in an external registry and recorded on an imported batch
+# (ImportBlockEvent); `operation_id` is the retirement's or cancellation's id.
+imported_uses = Table(
+    "imported_uses",
+    metadata,
+    Column("operation_id", String(ID), primary_key=True),
+    Column("import_key", String(200), nullable=False, unique=True),
+    Column("kind", String(20), nullable=False),
+    Column("batch_id", String(ID), ForeignKey("batches.id"), nullable=False, index=True),
+    Column("origin_registry", String(20), nullable=False),
+    Column("numbering_scope", String(200), nullable=True),
+    Column("origin_unit_start", BigInteger, nullable=True),
+    Column("origin_unit_end", BigInteger, nullable=True),
+    Column("origin_serial", String(300), nullable=True),
+    Column("quantity", BigInteger, nullable=False),
+    Column("beneficiary", String(500), nullable=True),
+    Column("reason", String(500), nullable=True),
+    Column("details", Text, nullable=True),
+    Column("event_date", Date, nullable=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("response", LargeBinary, nullable=False),
+    CheckConstraint("kind IN ('RETIRED', 'CANCELLED')", name="kind"),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    Index("ix_imported_uses_scope", "origin_registry", "numbering_scope", "origin_unit_start"),
+)

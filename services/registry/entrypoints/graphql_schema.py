@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import enum
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -25,10 +26,13 @@ from carbon_runtime.graphql_runtime import RequestContext
 from services.registry.service import (
     cancel_credits,
     create_organization,
+    held_transfers,
     open_account,
     queries,
+    reinstate_account,
     retire_credits,
     transfer_credits,
+    trusted_accounts,
     verify_journal,
 )
 from services.registry.service.common import RegistryDeps
@@ -45,6 +49,21 @@ def _deps(info: Info) -> RegistryDeps:
 
 async def _call(info: Info, handler: Callable[[RegistryDeps, Principal, Req], Resp], request: Req) -> Resp:
     return await asyncio.to_thread(handler, _deps(info), info.context.principal, request)
+
+
+@strawberry.enum(description="A transfer's lifecycle under the registry's safeguards.")
+class TransferStatus(enum.Enum):
+    PENDING_APPROVAL = "PENDING_APPROVAL"
+    HELD = "HELD"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+@strawberry.enum(description="SUSPENDED accounts refuse every move until a REGISTRY_ADMIN reinstates them.")
+class AccountStatus(enum.Enum):
+    OPEN = "OPEN"
+    SUSPENDED = "SUSPENDED"
+    CLOSED = "CLOSED"
 
 
 @strawberry.federation.type(keys=["id"])
@@ -140,6 +159,10 @@ class Account:
             raise RuntimeError(f"organization {self.organization_id} vanished")
         return organization
 
+    @strawberry.field(description="OPEN, or SUSPENDED after repeated failed authorizations on it.")
+    def status(self, info: Info) -> AccountStatus | None:
+        return AccountStatus(self._readable(info).status)
+
     @strawberry.field(description="Credits held and not locked.")
     def balance(self, info: Info) -> Tonnes:
         return Tonnes(self._readable(info).balance)
@@ -177,6 +200,12 @@ class Transfer:
     to_account_id: strawberry.Private[str]
     quantity: Tonnes
     blocks: list[UnitBlock]
+    status: TransferStatus | None = strawberry.field(
+        default=None, description="COMPLETED unless a safeguard holds the transfer (its units stay locked)."
+    )
+    completes_at: dt.datetime | None = strawberry.field(
+        default=None, description="When a HELD transfer completes (after approval, for PENDING_APPROVAL)."
+    )
 
     @strawberry.field(name="from")
     def from_(self, info: Info) -> Account:
@@ -185,6 +214,33 @@ class Transfer:
     @strawberry.field
     def to(self, info: Info) -> Account:
         return _account_by_id(info, self.to_account_id)
+
+
+def _transfer(state: held_transfers.TransferState) -> Transfer:
+    return Transfer(
+        id=strawberry.ID(state.id),
+        from_account_id=state.from_account_id,
+        to_account_id=state.to_account_id,
+        quantity=Tonnes(state.quantity),
+        blocks=[_block(block) for block in state.blocks],
+        status=TransferStatus(state.status.value),
+        completes_at=state.completes_at if state.status.value != "COMPLETED" else None,
+    )
+
+
+@strawberry.type
+class TrustedAccount:
+    trusted_account_id: strawberry.ID
+    added_at: dt.datetime
+    effective_at: dt.datetime = strawberry.field(description="Transfers there are not held from this time on.")
+
+
+def _trusted(view: trusted_accounts.TrustedAccountView) -> TrustedAccount:
+    return TrustedAccount(
+        trusted_account_id=strawberry.ID(view.trusted_account_id),
+        added_at=view.added_at,
+        effective_at=view.effective_at,
+    )
 
 
 @strawberry.type
@@ -304,7 +360,20 @@ class Query:
             return None
         if not queries.can_read(principal, view):
             raise forbidden("NOT_AUTHORIZED", f"you may not read account {id}")
+        # Lazy completion: a transfer whose hold has ended shows as completed on the next read.
+        if held_transfers.complete_due_transfers(_deps(info), account_id=view.id):
+            view = queries.account_view(_deps(info), str(id)) or view
         return _account(view)
+
+    @strawberry.field(description="A transfer of one of your accounts, with its safeguard status.")
+    def transfer(self, info: Info, id: strawberry.ID) -> Transfer | None:
+        state = held_transfers.readable_transfer(_deps(info), info.context.principal, str(id))
+        return _transfer(state) if state is not None else None
+
+    @strawberry.field(description="The account's trusted account list.")
+    def trusted_accounts(self, info: Info, account_id: strawberry.ID) -> list[TrustedAccount]:
+        views = trusted_accounts.trusted_accounts(_deps(info), info.context.principal, str(account_id))
+        return [_trusted(view) for view in views]
 
     @strawberry.field
     def retirement(self, info: Info, id: strawberry.ID) -> Retirement | None:
@@ -466,14 +535,50 @@ class Mutation:
                 quantity_t=int(input.quantity),
             ),
         )
-        view: queries.TransferView = _found(queries.transfer_view(_deps(info), response.transfer_id), "transfer")
-        return Transfer(
-            id=strawberry.ID(view.id),
-            from_account_id=view.from_account_id,
-            to_account_id=view.to_account_id,
-            quantity=Tonnes(view.quantity),
-            blocks=[_block(block) for block in view.blocks],
+        return _transfer(_found(held_transfers.transfer_state(_deps(info), response.transfer_id), "transfer"))
+
+    @strawberry.mutation(description="Trust a HOLDING account: transfers there are not held once effective.")
+    async def add_trusted_account(
+        self, info: Info, account_id: strawberry.ID, trusted_account_id: strawberry.ID
+    ) -> TrustedAccount:
+        view = await asyncio.to_thread(
+            trusted_accounts.add_trusted_account,
+            _deps(info),
+            info.context.principal,
+            str(account_id),
+            str(trusted_account_id),
         )
+        return _trusted(view)
+
+    @strawberry.mutation(description="Remove an account from the trusted list (effective at once).")
+    async def remove_trusted_account(
+        self, info: Info, account_id: strawberry.ID, trusted_account_id: strawberry.ID
+    ) -> bool:
+        return await asyncio.to_thread(
+            trusted_accounts.remove_trusted_account,
+            _deps(info),
+            info.context.principal,
+            str(account_id),
+            str(trusted_account_id),
+        )
+
+    @strawberry.mutation(description="Second-person approval of a transfer above the four-eyes threshold.")
+    async def approve_transfer(self, info: Info, transfer_id: strawberry.ID) -> Transfer:
+        principal = info.context.principal
+        await asyncio.to_thread(held_transfers.approve_transfer, _deps(info), principal, str(transfer_id))
+        return _transfer(_found(held_transfers.transfer_state(_deps(info), str(transfer_id)), "transfer"))
+
+    @strawberry.mutation(description="Cancel a held or pending transfer; its units return to the balance.")
+    async def cancel_transfer(self, info: Info, transfer_id: strawberry.ID) -> Transfer:
+        principal = info.context.principal
+        await asyncio.to_thread(held_transfers.cancel_transfer, _deps(info), principal, str(transfer_id))
+        return _transfer(_found(held_transfers.transfer_state(_deps(info), str(transfer_id)), "transfer"))
+
+    @strawberry.mutation(description="Reopen a SUSPENDED account (REGISTRY_ADMIN).")
+    async def reinstate_account(self, info: Info, account_id: strawberry.ID) -> Account:
+        principal = info.context.principal
+        await asyncio.to_thread(reinstate_account.reinstate_account, _deps(info), principal, str(account_id))
+        return _account(_found(queries.account_view(_deps(info), str(account_id)), "account"))
 
     @strawberry.mutation
     async def retire_credits(self, info: Info, input: RetireCreditsInput) -> Retirement:

@@ -17,6 +17,7 @@ from services.registry.service import (
     cancel_credits,
     cancel_from_buffer,
     create_organization,
+    import_records,
     lock_credits,
     mint_batch,
     open_account,
@@ -114,6 +115,16 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         self, request: registry_pb2.GetBatchTotalsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> registry_pb2.GetBatchTotalsResponse:
         return await self._run(batch_totals.batch_totals, request)
+
+    async def ImportBatch(  # noqa: N802
+        self, request: registry_pb2.ImportBatchRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> registry_pb2.ImportBatchResponse:
+        return await self._run(import_records.import_batch, request)
+
+    async def ImportBlockEvent(  # noqa: N802
+        self, request: registry_pb2.ImportBlockEventRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> registry_pb2.ImportBlockEventResponse:
+        return await self._run(import_records.import_block_event, request)
 
 
 def register_registry_service(server: Any, deps: RegistryDeps) -> str:

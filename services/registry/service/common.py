@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
@@ -22,13 +22,14 @@ from sqlalchemy import Connection, Engine
 
 from carbon_runtime import idempotency
 from carbon_runtime.auth import Principal, require_authenticated
-from carbon_runtime.errors import forbidden, insufficient, invalid, not_found
+from carbon_runtime.errors import DomainError, ErrorCode, forbidden, insufficient, invalid, not_found
 from carbon_runtime.uow import UnitOfWork
 from services.registry.adapters import repository as repo
 from services.registry.adapters import tables as t
 from services.registry.domain.blocks import UnitBlock, UnitStatus
 from services.registry.domain.ledger import NOT_AUTHORIZED
-from services.registry.domain.models import Account, AccountKind, Batch
+from services.registry.domain.models import Account, AccountKind, AccountStatus, Batch
+from services.registry.domain.safeguards import SafeguardPolicy
 from services.registry.domain.serials import unit_serial
 
 M = TypeVar("M", bound=Message)
@@ -42,6 +43,9 @@ UnitOfWorkLike = UnitOfWork
 class RegistryDeps:
     engine: Engine
     uow: Callable[[], UnitOfWorkLike]
+    # Transfer safeguards (all off by default) and the clock they run on; tests inject a clock.
+    safeguards: SafeguardPolicy = field(default_factory=SafeguardPolicy)
+    clock: Callable[[], datetime] = repo.utcnow
 
 
 def new_id() -> str:
@@ -71,19 +75,60 @@ def run_idempotent(
     arguments.pop("idempotency_key", None)
     req_hash = idempotency.request_hash(operation, arguments)
     scope = idempotency_scope(principal)
+    try:
+        with deps.uow() as uow:
+            if key:
+                if len(key) > 200:
+                    raise invalid("IDEMPOTENCY_KEY_TOO_LONG", "idempotency keys are at most 200 characters")
+                stored = idempotency.lookup(uow.conn, t.idempotency_keys, scope, key, operation, req_hash)
+                if stored is not None:
+                    return response_type.FromString(stored)
+            response = effect(uow)
+            if key:
+                idempotency.store(
+                    uow.conn, t.idempotency_keys, scope, key, operation, req_hash, response.SerializeToString()
+                )
+            return response
+    except DomainError as err:
+        note_refused_authorization(deps, principal, operation, err)
+        raise
+
+
+def note_refused_authorization(deps: RegistryDeps, principal: Principal, operation: str, err: DomainError) -> None:
+    """Count a wrong-organization attempt on an account (in its own transaction: the refused one
+    rolled back) and suspend the account once the policy's limit is reached within its window. A
+    suspended account refuses every move (ACCOUNT_NOT_OPEN) until a REGISTRY_ADMIN reinstates it."""
+    policy = deps.safeguards
+    account_id = err.details.get("account_id")
+    if (
+        policy.max_failed_authorizations <= 0
+        or err.code is not ErrorCode.FORBIDDEN
+        or not isinstance(account_id, str)
+        or not principal.authenticated
+    ):
+        return
+    now = deps.clock()
     with deps.uow() as uow:
-        if key:
-            if len(key) > 200:
-                raise invalid("IDEMPOTENCY_KEY_TOO_LONG", "idempotency keys are at most 200 characters")
-            stored = idempotency.lookup(uow.conn, t.idempotency_keys, scope, key, operation, req_hash)
-            if stored is not None:
-                return response_type.FromString(stored)
-        response = effect(uow)
-        if key:
-            idempotency.store(
-                uow.conn, t.idempotency_keys, scope, key, operation, req_hash, response.SerializeToString()
+        account = repo.lock_accounts(uow.conn, [account_id]).get(account_id)
+        if account is None or principal.member_of(account.organization_id):
+            return
+        failures = repo.record_authorization_failure(
+            uow.conn,
+            account_id=account_id,
+            user_id=actor(principal),
+            organization_id=principal.organization_id,
+            operation=operation,
+            now=now,
+            window_start=policy.failure_window_start(now),
+        )
+        if account.status is AccountStatus.OPEN and policy.suspends_after(failures):
+            repo.set_account_status(uow.conn, account_id, AccountStatus.SUSPENDED)
+            repo.append_journal(
+                uow.conn,
+                "registry",
+                "AccountSuspended",
+                {"account_id": account_id, "failed_authorizations": failures, "last_user_id": actor(principal)},
             )
-        return response
 
 
 # ----------------------------------------------------------------------------------------------

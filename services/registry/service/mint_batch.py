@@ -136,6 +136,128 @@ def _resolve_buffer(
     )
 
 
+def mint_in_transaction(
+    uow: UnitOfWorkLike,
+    principal: Principal,
+    request: registry_pb2.MintBatchRequest,
+    batch: Batch,
+    mint_hash: str,
+) -> registry_pb2.MintBatchResponse:
+    """Mint `batch` inside the caller's transaction (MintBatch and ImportBatch share it)."""
+    conn = uow.conn
+    accounts = repo.lock_accounts(
+        conn,
+        [request.holder_account_id, request.buffer_account_id]
+        if request.buffer_account_id
+        else [request.holder_account_id],
+    )
+    existing = conn.execute(
+        select(t.batches.c.request_hash, t.batches.c.mint_response).where(
+            t.batches.c.issuance_id == request.issuance_id
+        )
+    ).first()
+    if existing is not None:
+        if existing.request_hash != mint_hash:
+            raise conflict(
+                "ISSUANCE_ALREADY_MINTED",
+                f"issuance {request.issuance_id} was already minted with other arguments",
+                issuance_id=request.issuance_id,
+            )
+        return registry_pb2.MintBatchResponse.FromString(bytes(existing.mint_response))
+    if repo.get_batch_row(conn, batch.id) is not None:
+        raise conflict(
+            ledger.BATCH_ALREADY_MINTED,
+            f"batch {batch.id} was already minted for another issuance",
+            batch_id=batch.id,
+        )
+    holder = accounts.get(request.holder_account_id)
+    if holder is None:
+        raise not_found("ACCOUNT_NOT_FOUND", f"holder account {request.holder_account_id} does not exist")
+    buffer = _resolve_buffer(uow, request, batch, accounts)
+    result = ledger.mint(batch, holder, buffer)
+    holder_blocks = [b for b in result.added if b.account_id == holder.id]
+    buffer_blocks = [b for b in result.added if buffer is not None and b.account_id == buffer.id]
+    response = registry_pb2.MintBatchResponse(
+        batch_id=batch.id,
+        serial_start=unit_serial(batch, batch.serial_start_unit),
+        serial_end=unit_serial(batch, batch.serial_end_unit),
+        holder_blocks=blocks_to_proto(batch, holder_blocks),
+        buffer_blocks=blocks_to_proto(batch, buffer_blocks),
+    )
+    attributes = request.attributes
+    entry = repo.append_journal(
+        conn,
+        actor(principal),
+        "MintBatch",
+        {
+            "batch_id": batch.id,
+            "issuance_id": batch.issuance_id,
+            "issued_quantity": batch.issued_quantity,
+            "buffer_quantity": batch.buffer_quantity,
+            "holder_account_id": holder.id,
+            "buffer_account_id": buffer.id if buffer is not None else None,
+        },
+    )
+    conn.execute(
+        insert(t.batches).values(
+            id=batch.id,
+            issuance_id=batch.issuance_id,
+            project_id=attributes.project_id,
+            serial_project=batch.project_id,
+            program_id=batch.program_id,
+            program_code=batch.program_code,
+            methodology_id=attributes.methodology_id,
+            host_country=batch.host_country,
+            vintage_start=batch.vintage_start,
+            vintage_end=batch.vintage_end,
+            credit_type=batch.credit_type.value,
+            basis=batch.basis.value,
+            category=batch.category.value,
+            corresponding_adjustment=batch.corresponding_adjustment,
+            authorization=issuance_types.Authorization.Name(attributes.authorization),
+            authorization_purpose=(
+                batch.authorization_purpose.value if batch.authorization_purpose is not None else None
+            ),
+            authorization_id=batch.authorization_id,
+            co_benefits=json.dumps(sorted(set(attributes.co_benefits))),
+            proponent_organization_id=batch.proponent_organization_id,
+            issued_quantity=batch.issued_quantity,
+            buffer_quantity=batch.buffer_quantity,
+            serial_start_unit=batch.serial_start_unit,
+            serial_end_unit=batch.serial_end_unit,
+            serial_start=response.serial_start,
+            serial_end=response.serial_end,
+            holder_account_id=holder.id,
+            buffer_account_id=buffer.id if buffer is not None else None,
+            mint_response=response.SerializeToString(),
+            request_hash=mint_hash,
+            minted_at=entry.occurred_at,
+        )
+    )
+    repo.write_result(conn, result)
+    repo.check_batch_ledger(conn, batch)
+    uow.add_event(
+        "batch",
+        batch.id,
+        events_pb2.BatchMinted(
+            batch_id=batch.id,
+            issuance_id=batch.issuance_id,
+            attributes=attributes,
+            issued_quantity_t=batch.issued_quantity,
+            buffer_quantity_t=batch.buffer_quantity,
+            serial_start=response.serial_start,
+            serial_end=response.serial_end,
+            holder_account_id=holder.id,
+            buffer_account_id=buffer.id if buffer is not None else "",
+            blocks=[*response.buffer_blocks, *response.holder_blocks],
+            idempotency_key=request.idempotency_key,
+            actor_user_id=actor(principal),
+            actor_organization_id=actor_org(principal),
+        ),
+    )
+    return response
+
+
 def mint_batch(
     deps: RegistryDeps, principal: Principal, request: registry_pb2.MintBatchRequest
 ) -> registry_pb2.MintBatchResponse:
@@ -150,117 +272,6 @@ def mint_batch(
     mint_hash = idempotency.request_hash("MintBatch", arguments)
 
     def effect(uow: UnitOfWorkLike) -> registry_pb2.MintBatchResponse:
-        conn = uow.conn
-        accounts = repo.lock_accounts(
-            conn,
-            [request.holder_account_id, request.buffer_account_id]
-            if request.buffer_account_id
-            else [request.holder_account_id],
-        )
-        existing = conn.execute(
-            select(t.batches.c.request_hash, t.batches.c.mint_response).where(
-                t.batches.c.issuance_id == request.issuance_id
-            )
-        ).first()
-        if existing is not None:
-            if existing.request_hash != mint_hash:
-                raise conflict(
-                    "ISSUANCE_ALREADY_MINTED",
-                    f"issuance {request.issuance_id} was already minted with other arguments",
-                    issuance_id=request.issuance_id,
-                )
-            return registry_pb2.MintBatchResponse.FromString(bytes(existing.mint_response))
-        if repo.get_batch_row(conn, batch.id) is not None:
-            raise conflict(
-                ledger.BATCH_ALREADY_MINTED,
-                f"batch {batch.id} was already minted for another issuance",
-                batch_id=batch.id,
-            )
-        holder = accounts.get(request.holder_account_id)
-        if holder is None:
-            raise not_found("ACCOUNT_NOT_FOUND", f"holder account {request.holder_account_id} does not exist")
-        buffer = _resolve_buffer(uow, request, batch, accounts)
-        result = ledger.mint(batch, holder, buffer)
-        holder_blocks = [b for b in result.added if b.account_id == holder.id]
-        buffer_blocks = [b for b in result.added if buffer is not None and b.account_id == buffer.id]
-        response = registry_pb2.MintBatchResponse(
-            batch_id=batch.id,
-            serial_start=unit_serial(batch, batch.serial_start_unit),
-            serial_end=unit_serial(batch, batch.serial_end_unit),
-            holder_blocks=blocks_to_proto(batch, holder_blocks),
-            buffer_blocks=blocks_to_proto(batch, buffer_blocks),
-        )
-        attributes = request.attributes
-        entry = repo.append_journal(
-            conn,
-            actor(principal),
-            "MintBatch",
-            {
-                "batch_id": batch.id,
-                "issuance_id": batch.issuance_id,
-                "issued_quantity": batch.issued_quantity,
-                "buffer_quantity": batch.buffer_quantity,
-                "holder_account_id": holder.id,
-                "buffer_account_id": buffer.id if buffer is not None else None,
-            },
-        )
-        conn.execute(
-            insert(t.batches).values(
-                id=batch.id,
-                issuance_id=batch.issuance_id,
-                project_id=attributes.project_id,
-                serial_project=batch.project_id,
-                program_id=batch.program_id,
-                program_code=batch.program_code,
-                methodology_id=attributes.methodology_id,
-                host_country=batch.host_country,
-                vintage_start=batch.vintage_start,
-                vintage_end=batch.vintage_end,
-                credit_type=batch.credit_type.value,
-                basis=batch.basis.value,
-                category=batch.category.value,
-                corresponding_adjustment=batch.corresponding_adjustment,
-                authorization=issuance_types.Authorization.Name(attributes.authorization),
-                authorization_purpose=(
-                    batch.authorization_purpose.value if batch.authorization_purpose is not None else None
-                ),
-                authorization_id=batch.authorization_id,
-                co_benefits=json.dumps(sorted(set(attributes.co_benefits))),
-                proponent_organization_id=batch.proponent_organization_id,
-                issued_quantity=batch.issued_quantity,
-                buffer_quantity=batch.buffer_quantity,
-                serial_start_unit=batch.serial_start_unit,
-                serial_end_unit=batch.serial_end_unit,
-                serial_start=response.serial_start,
-                serial_end=response.serial_end,
-                holder_account_id=holder.id,
-                buffer_account_id=buffer.id if buffer is not None else None,
-                mint_response=response.SerializeToString(),
-                request_hash=mint_hash,
-                minted_at=entry.occurred_at,
-            )
-        )
-        repo.write_result(conn, result)
-        repo.check_batch_ledger(conn, batch)
-        uow.add_event(
-            "batch",
-            batch.id,
-            events_pb2.BatchMinted(
-                batch_id=batch.id,
-                issuance_id=batch.issuance_id,
-                attributes=attributes,
-                issued_quantity_t=batch.issued_quantity,
-                buffer_quantity_t=batch.buffer_quantity,
-                serial_start=response.serial_start,
-                serial_end=response.serial_end,
-                holder_account_id=holder.id,
-                buffer_account_id=buffer.id if buffer is not None else "",
-                blocks=[*response.buffer_blocks, *response.holder_blocks],
-                idempotency_key=request.idempotency_key,
-                actor_user_id=actor(principal),
-                actor_organization_id=actor_org(principal),
-            ),
-        )
-        return response
+        return mint_in_transaction(uow, principal, request, batch, mint_hash)
 
     return run_idempotent(deps, principal, "MintBatch", request, registry_pb2.MintBatchResponse, effect)

@@ -46,6 +46,9 @@ def require_beneficiary(beneficiary: str) -> str:
     return text
 
 
+MAX_OFFSET_EMISSIONS_T = Decimal(10) ** 12
+
+
 def parse_offset_emissions(text: str) -> Decimal | None:
     if not text:
         return None
@@ -57,6 +60,12 @@ def parse_offset_emissions(text: str) -> Decimal | None:
         ) from None
     if not value.is_finite() or value < 0:
         raise invalid("OFFSET_EMISSIONS_INVALID", "offsetEmissions must be a finite, non-negative number of tCO2e")
+    # The figure is stored as text of at most 60 characters; no activity emits a trillion tCO2e.
+    if value > MAX_OFFSET_EMISSIONS_T or len(str(value)) > 60:
+        raise invalid(
+            "OFFSET_EMISSIONS_INVALID",
+            f"offsetEmissions must be at most {MAX_OFFSET_EMISSIONS_T:,} tCO2e, briefly written",
+        )
     return value
 
 

@@ -2,67 +2,71 @@
 
 Layout chosen for the matching hot path:
 - a dict price_ticks -> Level per side gives O(1) access to a level;
-- a heap of level prices per side gives the best price in O(log n) (bids are stored negated so
-  both heaps are min-heaps); a price enters the heap once, and an emptied level stays in it until it
-  surfaces at the top (lazy deletion), so removing a level costs nothing up front;
-- each level holds a deque in time priority; a cancelled order is only marked dead (remaining 0)
-  and skipped when it reaches the head, so cancelling by order id is O(1) through `orders`.
+- a sorted list of the live level prices per side (ascending on both sides: the best ask is the
+  first, the best bid the last) gives the best price by indexing, and a level is added or removed
+  with a bisect and a C-level insert/delete. The book always has exactly the live levels in it, so
+  "does this order cross?" is one comparison with the first (last) price;
+- each level is a deque of orders in time priority; a cancelled order is only marked dead
+  (remaining 0) and skipped when it reaches the head, so cancelling by order id is O(1) through
+  `orders` (which also remembers every id ever accepted, for duplicate detection). A level counts
+  its live orders, so it is removed the moment its last one goes;
+- open quantities per level are not kept on the hot path (one fewer update per fill, rest and
+  cancel); `open_quantity` adds them up for the rare reader (depth, the call auction).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections import deque
 from collections.abc import Iterator
-from heapq import heappop, heappush
 
 from services.trading.domain.orders import Order, Side
 
 
-class Level:
-    __slots__ = ("open_quantity", "order_count", "orders", "price_ticks")
+class Level(deque[Order]):
+    """Orders at one price in time priority, dead entries included; `live` counts the others.
 
-    def __init__(self, price_ticks: int) -> None:
-        self.price_ticks = price_ticks
-        self.orders: deque[Order] = deque()
-        # Live totals, so depth and emptiness never need a walk over dead queue entries.
-        self.open_quantity = 0
-        self.order_count = 0
+    No __init__ of its own: a deque subclass that calls deque.__init__ costs about 4x more to make,
+    and a level is made for every order that opens a price. Make one with `new_level`."""
+
+    __slots__ = ("live",)
+    live: int
+
+    def open_quantity(self) -> int:
+        return sum(order.remaining_quantity for order in self)
+
+
+def new_level(first: Order) -> Level:
+    level = Level((first,))
+    level.live = 1
+    return level
 
 
 class BookSide:
-    __slots__ = ("heap", "in_heap", "is_buy", "levels", "sign")
+    __slots__ = ("is_buy", "levels", "prices")
 
     def __init__(self, side: Side) -> None:
         self.is_buy = side is Side.BUY
-        self.sign = -1 if self.is_buy else 1
         self.levels: dict[int, Level] = {}
-        self.heap: list[int] = []
-        # Prices currently in `heap`: keeps at most one heap entry per price whatever the churn.
-        self.in_heap: set[int] = set()
+        self.prices: list[int] = []  # live level prices, ascending on both sides
 
-    def best_level(self) -> Level | None:
-        heap = self.heap
-        levels = self.levels
-        sign = self.sign
-        while heap:
-            level = levels.get(heap[0] * sign)
-            if level is not None:
-                return level
-            self.in_heap.discard(heappop(heap) * sign)
-        return None
+    def best_ticks(self) -> int | None:
+        prices = self.prices
+        if not prices:
+            return None
+        return prices[-1] if self.is_buy else prices[0]
 
-    def level_for_insert(self, price_ticks: int) -> Level:
-        level = self.levels.get(price_ticks)
-        if level is None:
-            level = Level(price_ticks)
-            self.levels[price_ticks] = level
-            if price_ticks not in self.in_heap:
-                self.in_heap.add(price_ticks)
-                heappush(self.heap, price_ticks * self.sign)
-        return level
+    def add_level(self, price_ticks: int, first: Order) -> None:
+        self.levels[price_ticks] = new_level(first)
+        insort(self.prices, price_ticks)
+
+    def drop_level(self, price_ticks: int) -> None:
+        del self.levels[price_ticks]
+        prices = self.prices
+        del prices[bisect_left(prices, price_ticks)]
 
     def prices_in_priority(self) -> list[int]:
-        return sorted(self.levels, reverse=self.is_buy)
+        return self.prices[::-1] if self.is_buy else self.prices[:]
 
     def orders_in_priority(self) -> Iterator[Order]:
         """Live orders, best price first and then oldest first."""
@@ -70,7 +74,7 @@ class BookSide:
             level = self.levels.get(price_ticks)
             if level is None:
                 continue
-            for order in level.orders:
+            for order in level:
                 if order.remaining_quantity:
                     yield order
 
@@ -79,7 +83,7 @@ class BookSide:
         out: list[tuple[int, int, int]] = []
         for price_ticks in self.prices_in_priority()[:max_levels]:
             level = self.levels[price_ticks]
-            out.append((price_ticks, level.open_quantity, level.order_count))
+            out.append((price_ticks, level.open_quantity(), level.live))
         return out
 
 
@@ -89,16 +93,22 @@ class OrderBook:
     def __init__(self) -> None:
         self.bids = BookSide(Side.BUY)
         self.asks = BookSide(Side.SELL)
-        self.orders: dict[str, Order] = {}
+        # Every order id this book has accepted: the resting order, or None once it has left the
+        # book. One table answers both "is this id taken?" (duplicates are refused for good) and
+        # "which order is this?", so accepting an order costs one hash insertion, not two.
+        self.orders: dict[str, Order | None] = {}
 
     def side(self, side: Side) -> BookSide:
         return self.bids if side is Side.BUY else self.asks
 
     def rest(self, order: Order) -> None:
-        level = (self.bids if order.side is Side.BUY else self.asks).level_for_insert(order.price_ticks)
-        level.orders.append(order)
-        level.open_quantity += order.remaining_quantity
-        level.order_count += 1
+        book_side = self.bids if order.side is Side.BUY else self.asks
+        level = book_side.levels.get(order.price_ticks)
+        if level is None:
+            book_side.add_level(order.price_ticks, order)
+        else:
+            level.append(order)
+            level.live += 1
         self.orders[order.order_id] = order
 
     def unlink(self, order: Order) -> int:
@@ -106,30 +116,26 @@ class OrderBook:
         book_side = self.bids if order.side is Side.BUY else self.asks
         level = book_side.levels[order.price_ticks]
         open_quantity = order.remaining_quantity
-        level.open_quantity -= open_quantity
-        level.order_count -= 1
         order.remaining_quantity = 0  # dead: skipped when it reaches the head of the queue
-        del self.orders[order.order_id]
-        if level.order_count == 0:
-            del book_side.levels[order.price_ticks]
+        self.orders[order.order_id] = None
+        level.live -= 1
+        if not level.live:
+            book_side.drop_level(order.price_ticks)
         return open_quantity
 
     def reduce(self, order: Order, by_quantity: int) -> None:
         """Lower a resting order's open quantity in place (a fill, or an amendment that keeps priority)."""
-        book_side = self.bids if order.side is Side.BUY else self.asks
-        level = book_side.levels[order.price_ticks]
         order.remaining_quantity -= by_quantity
-        level.open_quantity -= by_quantity
         if order.remaining_quantity == 0:
-            level.order_count -= 1
-            del self.orders[order.order_id]
-            if level.order_count == 0:
-                del book_side.levels[order.price_ticks]
+            book_side = self.bids if order.side is Side.BUY else self.asks
+            level = book_side.levels[order.price_ticks]
+            self.orders[order.order_id] = None
+            level.live -= 1
+            if not level.live:
+                book_side.drop_level(order.price_ticks)
 
     def best_bid_ticks(self) -> int | None:
-        level = self.bids.best_level()
-        return None if level is None else level.price_ticks
+        return self.bids.best_ticks()
 
     def best_ask_ticks(self) -> int | None:
-        level = self.asks.best_level()
-        return None if level is None else level.price_ticks
+        return self.asks.best_ticks()

@@ -21,12 +21,14 @@ Rules (and why):
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Final
 
 from services.trading.domain.auction import ClearingPrice, find_clearing_price
-from services.trading.domain.book import BookSide, OrderBook
+from services.trading.domain.book import OrderBook, new_level
 from services.trading.domain.events import (
     AmendRejected,
     AuctionCleared,
@@ -59,6 +61,23 @@ from services.trading.domain.session import Clock, ManualClock, SessionSchedule,
 _NEVER = datetime(9999, 1, 1, tzinfo=UTC)
 _ALREADY_DUE = datetime(1, 1, 2, tzinfo=UTC)
 
+# Events are NamedTuples; on the hot path they are built with tuple.__new__, which skips the
+# generated Python __new__ (see events.py). mypy does not check the field tuple: the tests do.
+_new = tuple.__new__
+# Enum members as module constants: a cached global load (~10 ns) instead of a lookup through
+# the enum metaclass (~50 ns).
+_BUY: Final = Side.BUY
+_GTC: Final = TimeInForce.GTC
+_DAY: Final = TimeInForce.DAY
+_CONTINUOUS: Final = Phase.CONTINUOUS
+_PRE_OPEN: Final = Phase.PRE_OPEN
+_FOK: Final = TimeInForce.FOK
+_BY_PARTICIPANT: Final = CancelReason.BY_PARTICIPANT
+_STP: Final = CancelReason.SELF_TRADE_PREVENTED
+# An upper price limit no order reaches, for instruments without price limits: the fast path then
+# compares without a None test (a price above it only takes the slow path, which knows the truth).
+_NO_HIGH_LIMIT: Final = 1 << 62
+
 
 @dataclass(frozen=True, slots=True)
 class RestingOrderView:
@@ -83,7 +102,6 @@ class Engine:
         # path (the instant is the clock's own object); entries are built when the journal is read.
         self._journal_at: list[datetime] = []
         self._journal_commands: list[Command] = []
-        self._known_order_ids: set[str] = set()
         self._order_sequence = 0
         self._trade_sequence = 0
         self._last_price_ticks: int | None = None
@@ -95,8 +113,17 @@ class Engine:
         self._now = _ALREADY_DUE
         band = instrument.limit_band_ticks()
         self._low_ticks = 1 if band is None else band[0]
-        self._high_ticks: int | None = None if band is None else band[1]
+        self._has_high_limit = band is not None
+        self._high_ticks = _NO_HIGH_LIMIT if band is None else band[1]
         self._lot_size_t = instrument.lot_size_t
+        # The book's containers, bound once: the hot path reaches them with one attribute load.
+        # (They are mutated in place and never replaced.) `_index`: order id -> resting order, or
+        # None for an id accepted before that has left the book.
+        self._index = self._book.orders
+        self._bid_levels = self._book.bids.levels
+        self._ask_levels = self._book.asks.levels
+        self._bid_prices = self._book.bids.prices
+        self._ask_prices = self._book.asks.prices
 
     # --- public API -------------------------------------------------------------------------------
 
@@ -134,12 +161,105 @@ class Engine:
             self._run_due_steps(now, events)
         self._journal_at.append(now)
         self._journal_commands.append(command)
-        if isinstance(command, PlaceOrder):
-            self._place(command, now, events)
-        elif isinstance(command, CancelOrder):
-            self._cancel(command, now, events)
-        elif isinstance(command, AmendOrder):
-            self._amend(command, now, events)
+        if type(command) is not PlaceOrder:
+            if isinstance(command, CancelOrder):
+                self._cancel(command, now, events)
+                return events
+            if isinstance(command, AmendOrder):
+                self._amend(command, now, events)
+                return events
+            if not isinstance(command, PlaceOrder):
+                return events  # AdvanceClock: the due steps above were all it asked for
+        # Placing an order, inlined here because it is most of the traffic (a call is not free).
+        order_id = command.order_id
+        price_ticks = command.price_ticks
+        quantity = command.quantity
+        index = self._index
+        # The common case is tested inline (one branch); the reason is only worked out on refusal.
+        if (
+            order_id in index
+            or self._phase is not _CONTINUOUS
+            or quantity < 1
+            or quantity % self._lot_size_t
+            or price_ticks < self._low_ticks
+            or price_ticks > self._high_ticks
+        ):
+            reason = self._place_rejection(command)
+            if reason is not None:
+                events.append(_new(OrderRejected, (order_id, reason, now)))
+                return events
+        sequence = self._order_sequence = self._order_sequence + 1
+        side = command.side
+        tif = command.time_in_force
+        participant_id = command.participant_id
+        account_id = command.account_id
+        order = Order(order_id, participant_id, account_id, side, price_ticks, quantity, tif, sequence)
+        events.append(
+            _new(
+                OrderAccepted,
+                (order_id, participant_id, account_id, side, price_ticks, quantity, tif, sequence, now),
+            )
+        )
+        if self._phase is _PRE_OPEN:
+            self._book.rest(order)
+            return events
+        # From here on the id is taken: index[order_id] is set on every path (the order, or None).
+        if tif is _GTC or tif is _DAY:
+            # Resting order types: most do not cross, so one comparison with the opposite best price
+            # decides before paying for the matching loop; the remainder rests.
+            if side is _BUY:
+                opposite = self._ask_prices
+                if opposite and opposite[0] <= price_ticks:
+                    self._match(order, now, events)
+                    quantity = order.remaining_quantity
+                    if not quantity:
+                        index[order_id] = None
+                        return events
+                own = self._bid_levels
+            else:
+                opposite = self._bid_prices
+                if opposite and opposite[-1] >= price_ticks:
+                    self._match(order, now, events)
+                    quantity = order.remaining_quantity
+                    if not quantity:
+                        index[order_id] = None
+                        return events
+                own = self._ask_levels
+            # OrderBook.rest, inlined: this is the path of every order that does not fill at once.
+            level = own.get(price_ticks)
+            if level is None:
+                own[price_ticks] = new_level(order)
+                insort(self._bid_prices if side is _BUY else self._ask_prices, price_ticks)
+            else:
+                level.append(order)
+                level.live += 1
+            index[order_id] = order
+            return events
+        index[order_id] = None
+        if tif is _FOK and not self._fillable(order):
+            events.append(
+                _new(
+                    OrderCancelled,
+                    (order_id, participant_id, side, quantity, 0, CancelReason.FOK_NOT_FILLABLE, now),
+                )
+            )
+            return events
+        self._match(order, now, events)
+        if order.remaining_quantity:
+            events.append(
+                _new(
+                    OrderCancelled,
+                    (
+                        order_id,
+                        participant_id,
+                        side,
+                        order.remaining_quantity,
+                        order.filled_quantity,
+                        CancelReason.IOC_REMAINDER,
+                        now,
+                    ),
+                )
+            )
         return events
 
     def advance(self) -> list[Event]:
@@ -186,108 +306,8 @@ class Engine:
 
     # --- commands -----------------------------------------------------------------------------------
 
-    def _place(self, command: PlaceOrder, now: datetime, events: list[Event]) -> None:
-        order_id = command.order_id
-        price_ticks = command.price_ticks
-        quantity = command.quantity
-        # The common case is tested inline (one branch); the reason is only worked out on refusal.
-        high = self._high_ticks
-        if (
-            order_id in self._known_order_ids
-            or self._phase is not Phase.CONTINUOUS
-            or quantity < 1
-            or quantity % self._lot_size_t
-            or price_ticks < self._low_ticks
-            or (high is not None and price_ticks > high)
-        ):
-            reason = self._place_rejection(command)
-            if reason is not None:
-                events.append(OrderRejected(order_id, reason, now))
-                return
-        self._known_order_ids.add(order_id)
-        self._order_sequence += 1
-        order = Order(
-            order_id,
-            command.participant_id,
-            command.account_id,
-            command.side,
-            price_ticks,
-            quantity,
-            command.time_in_force,
-            self._order_sequence,
-        )
-        events.append(
-            OrderAccepted(
-                order_id,
-                order.participant_id,
-                order.account_id,
-                order.side,
-                order.price_ticks,
-                order.remaining_quantity,
-                order.time_in_force,
-                order.sequence,
-                now,
-            )
-        )
-        if self._phase is Phase.PRE_OPEN:
-            self._book.rest(order)
-            return
-        tif = order.time_in_force
-        if tif is TimeInForce.GTC or tif is TimeInForce.DAY:
-            # Fast path for resting order types: most orders do not cross, so look at the opposite
-            # best price before paying for a call into the matching loop.
-            book = self._book
-            if order.side is Side.BUY:
-                own, opposite = book.bids, book.asks
-                best = opposite.best_level() if opposite.levels else None
-                crosses = best is not None and best.price_ticks <= price_ticks
-            else:
-                own, opposite = book.asks, book.bids
-                best = opposite.best_level() if opposite.levels else None
-                crosses = best is not None and best.price_ticks >= price_ticks
-            if crosses:
-                self._match(order, now, events)
-                quantity = order.remaining_quantity
-                if not quantity:
-                    return
-            # OrderBook.rest, inlined: this is the path of every order that does not fill at once.
-            level = own.levels.get(price_ticks)
-            if level is None:
-                level = own.level_for_insert(price_ticks)
-            level.orders.append(order)
-            level.open_quantity += quantity
-            level.order_count += 1
-            book.orders[order_id] = order
-            return
-        if tif is TimeInForce.FOK and self._fillable_quantity(order) < order.remaining_quantity:
-            events.append(
-                OrderCancelled(
-                    order_id,
-                    order.participant_id,
-                    order.side,
-                    order.remaining_quantity,
-                    0,
-                    CancelReason.FOK_NOT_FILLABLE,
-                    now,
-                )
-            )
-            return
-        self._match(order, now, events)
-        if order.remaining_quantity:
-            events.append(
-                OrderCancelled(
-                    order_id,
-                    order.participant_id,
-                    order.side,
-                    order.remaining_quantity,
-                    order.filled_quantity,
-                    CancelReason.IOC_REMAINDER,
-                    now,
-                )
-            )
-
     def _place_rejection(self, command: PlaceOrder) -> RejectReason | None:
-        if command.order_id in self._known_order_ids:
+        if command.order_id in self._index:
             return RejectReason.DUPLICATE_ORDER_ID
         phase = self._phase
         if phase is Phase.CLOSED:
@@ -303,20 +323,43 @@ class Engine:
             return RejectReason.QUANTITY_NOT_LOT_MULTIPLE
         if price_ticks < 1:
             return RejectReason.PRICE_NOT_POSITIVE
-        high = self._high_ticks
-        if price_ticks < self._low_ticks or (high is not None and price_ticks > high):
+        if price_ticks < self._low_ticks or (self._has_high_limit and price_ticks > self._high_ticks):
             return RejectReason.PRICE_OUTSIDE_LIMITS
         return None
 
     def _cancel(self, command: CancelOrder, now: datetime, events: list[Event]) -> None:
-        order = self._book.orders.get(command.order_id)
+        order_id = command.order_id
+        order = self._index.get(order_id)
         if order is None:
-            events.append(CancelRejected(command.order_id, RejectReason.ORDER_NOT_FOUND, now))
+            events.append(_new(CancelRejected, (order_id, RejectReason.ORDER_NOT_FOUND, now)))
             return
         if order.participant_id != command.participant_id:
-            events.append(CancelRejected(command.order_id, RejectReason.NOT_ORDER_OWNER, now))
+            events.append(_new(CancelRejected, (order_id, RejectReason.NOT_ORDER_OWNER, now)))
             return
-        self._cancel_resting(order, CancelReason.BY_PARTICIPANT, now, events)
+        # OrderBook.unlink, inlined.
+        cancelled_quantity = order.remaining_quantity
+        order.remaining_quantity = 0  # dead: skipped when it reaches the head of its queue
+        self._index[order_id] = None
+        price_ticks = order.price_ticks
+        book_side = self._book.bids if order.side is _BUY else self._book.asks
+        level = book_side.levels[price_ticks]
+        level.live -= 1
+        if not level.live:
+            book_side.drop_level(price_ticks)
+        events.append(
+            _new(
+                OrderCancelled,
+                (
+                    order_id,
+                    order.participant_id,
+                    order.side,
+                    cancelled_quantity,
+                    order.filled_quantity,
+                    _BY_PARTICIPANT,
+                    now,
+                ),
+            )
+        )
 
     def _cancel_resting(self, order: Order, reason: CancelReason, now: datetime, events: list[Event]) -> None:
         cancelled_quantity = self._book.unlink(order)
@@ -333,7 +376,7 @@ class Engine:
         )
 
     def _amend(self, command: AmendOrder, now: datetime, events: list[Event]) -> None:
-        order = self._book.orders.get(command.order_id)
+        order = self._index.get(command.order_id)
         reason: RejectReason | None = None
         if order is None:
             reason = RejectReason.ORDER_NOT_FOUND
@@ -371,103 +414,134 @@ class Engine:
     # --- continuous matching (the hot path) ----------------------------------------------------------
 
     def _match(self, incoming: Order, now: datetime, events: list[Event]) -> None:
-        is_buy = incoming.side is Side.BUY
+        """Trade `incoming` against the opposite side while it crosses (price-time priority, trades at
+        the resting price, self-trade prevention cancelling the resting order)."""
+        is_buy = incoming.side is _BUY
         book = self._book
-        opposite: BookSide = book.asks if is_buy else book.bids
+        opposite = book.asks if is_buy else book.bids
         levels = opposite.levels
-        index = book.orders
+        prices = opposite.prices  # ascending: the best ask is the first, the best bid the last
+        index = self._index
         limit = incoming.price_ticks
         remaining = incoming.remaining_quantity
+        order_id = incoming.order_id
         participant_id = incoming.participant_id
+        account_id = incoming.account_id
         aggressor = incoming.side
         append = events.append
         trade_sequence = self._trade_sequence
         last_price = self._last_price_ticks
-        while remaining:
-            level = opposite.best_level()
-            if level is None:
-                break
-            price = level.price_ticks
-            if (price > limit) if is_buy else (price < limit):
-                break
-            queue = level.orders
-            while remaining and queue:
-                resting = queue[0]
+        while remaining and prices:
+            if is_buy:
+                price = prices[0]
+                if price > limit:
+                    break
+            else:
+                price = prices[-1]
+                if price < limit:
+                    break
+            level = levels[price]
+            # A level in the book has a live order, so the queue is never exhausted before `live` is 0.
+            while True:
+                resting = level[0]
                 resting_remaining = resting.remaining_quantity
                 if not resting_remaining:
-                    queue.popleft()  # a cancelled or amended order, deleted lazily
+                    level.popleft()  # a cancelled or amended order, deleted lazily
                     continue
                 if resting.participant_id == participant_id:
-                    queue.popleft()
-                    self._cancel_resting(resting, CancelReason.SELF_TRADE_PREVENTED, now, events)
-                    if price not in levels:
+                    level.popleft()
+                    resting.remaining_quantity = 0
+                    index[resting.order_id] = None
+                    level.live -= 1
+                    append(
+                        _new(
+                            OrderCancelled,
+                            (
+                                resting.order_id,
+                                participant_id,
+                                resting.side,
+                                resting_remaining,
+                                resting.filled_quantity,
+                                _STP,
+                                now,
+                            ),
+                        )
+                    )
+                    if not level.live:
                         break
                     continue
-                fill = resting_remaining if resting_remaining < remaining else remaining
-                remaining -= fill
-                resting.filled_quantity += fill
-                level.open_quantity -= fill
                 trade_sequence += 1
                 last_price = price
-                if is_buy:
-                    append(
-                        TradeExecuted(
-                            trade_sequence,
-                            price,
-                            fill,
-                            incoming.order_id,
-                            resting.order_id,
-                            participant_id,
-                            resting.participant_id,
-                            incoming.account_id,
-                            resting.account_id,
-                            aggressor,
-                            now,
-                        )
-                    )
-                else:
-                    append(
-                        TradeExecuted(
-                            trade_sequence,
-                            price,
-                            fill,
-                            resting.order_id,
-                            incoming.order_id,
-                            resting.participant_id,
-                            participant_id,
-                            resting.account_id,
-                            incoming.account_id,
-                            aggressor,
-                            now,
-                        )
-                    )
-                if fill == resting_remaining:
+                if resting_remaining <= remaining:
+                    fill = resting_remaining
                     resting.remaining_quantity = 0
-                    queue.popleft()
-                    del index[resting.order_id]
-                    level.order_count -= 1
+                    level.popleft()
+                    index[resting.order_id] = None
+                    level.live -= 1
                 else:
+                    fill = remaining
                     resting.remaining_quantity = resting_remaining - fill
-            if level.order_count == 0 and levels.get(price) is level:
+                resting.filled_quantity += fill
+                remaining -= fill
+                if is_buy:
+                    trade = (
+                        trade_sequence,
+                        price,
+                        fill,
+                        order_id,
+                        resting.order_id,
+                        participant_id,
+                        resting.participant_id,
+                        account_id,
+                        resting.account_id,
+                        aggressor,
+                        now,
+                    )
+                else:
+                    trade = (
+                        trade_sequence,
+                        price,
+                        fill,
+                        resting.order_id,
+                        order_id,
+                        resting.participant_id,
+                        participant_id,
+                        resting.account_id,
+                        account_id,
+                        aggressor,
+                        now,
+                    )
+                append(_new(TradeExecuted, trade))
+                if not remaining or not level.live:
+                    break
+            if not level.live:
                 del levels[price]
+                if is_buy:
+                    del prices[0]
+                else:
+                    prices.pop()
         incoming.filled_quantity += incoming.remaining_quantity - remaining
         incoming.remaining_quantity = remaining
         self._trade_sequence = trade_sequence
         self._last_price_ticks = last_price
 
-    def _fillable_quantity(self, incoming: Order) -> int:
-        """Quantity the incoming order could trade now, ignoring its own participant's orders."""
-        is_buy = incoming.side is Side.BUY
+    def _fillable(self, incoming: Order) -> bool:
+        """Whether the incoming order could trade completely now, not counting its own participant's
+        orders (self-trade prevention would cancel those)."""
+        is_buy = incoming.side is _BUY
         limit = incoming.price_ticks
         participant_id = incoming.participant_id
-        available = 0
-        for price, level in (self._book.asks if is_buy else self._book.bids).levels.items():
+        needed = incoming.remaining_quantity
+        opposite = self._book.asks if is_buy else self._book.bids
+        for price in opposite.prices_in_priority():
             if (price > limit) if is_buy else (price < limit):
-                continue
-            for order in level.orders:
+                break
+            for order in opposite.levels[price]:
                 if order.remaining_quantity and order.participant_id != participant_id:
-                    available += order.remaining_quantity
-        return available
+                    needed -= order.remaining_quantity
+                    if needed <= 0:
+                        return True
+        return False
 
     # --- sessions and the call auction ----------------------------------------------------------------
 
@@ -502,7 +576,7 @@ class Engine:
 
     def _expire_day_orders(self, at: datetime, events: list[Event]) -> None:
         day_orders = sorted(
-            (order for order in self._book.orders.values() if order.time_in_force is TimeInForce.DAY),
+            (order for order in self._index.values() if order is not None and order.time_in_force is _DAY),
             key=lambda order: order.sequence,
         )
         for order in day_orders:
@@ -515,8 +589,8 @@ class Engine:
 
     def clearing_price(self) -> ClearingPrice:
         """The indicative auction price if the book were uncrossed now."""
-        bids = {price: level.open_quantity for price, level in self._book.bids.levels.items()}
-        asks = {price: level.open_quantity for price, level in self._book.asks.levels.items()}
+        bids = {price: level.open_quantity() for price, level in self._book.bids.levels.items()}
+        asks = {price: level.open_quantity() for price, level in self._book.asks.levels.items()}
         return find_clearing_price(bids, asks, self._auction_reference_ticks())
 
     def _uncross(self, at: datetime, events: list[Event]) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from collections.abc import AsyncGenerator
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +35,9 @@ from services.trading.service import otc as otc_handlers
 from services.trading.service import queries
 from services.trading.service import tenders as tender_handlers
 from services.trading.service.context import TradingContext
+from services.trading.service.market_feed import MAX_BOOK_DEPTH
+from services.trading.service.market_feed import BookUpdate as BookSnapshot
+from services.trading.service.watch_market import watch_book, watch_trades
 
 Info = strawberry.Info[RequestContext, None]
 
@@ -677,3 +682,72 @@ class Mutation:
 
 def schema_types() -> list[Any]:
     return [Instrument, Order, Trade, CreditBatch, Organization]
+
+
+# --- live market data -----------------------------------------------------------------------------
+
+
+@strawberry.type(description="An instrument's book right after a change: best prices, depth and last price.")
+class BookUpdate:
+    instrument_id: strawberry.ID
+    sequence: int = strawberry.field(description="Grows with every change of the instrument; orders the updates.")
+    phase: str
+    best_bid: Decimal | None
+    best_ask: Decimal | None
+    bids: list[PriceLevel] = strawberry.field(description="Best first.")
+    asks: list[PriceLevel] = strawberry.field(description="Best first.")
+    last_price: Decimal | None
+    at: dt.datetime
+
+
+def book_update_from(u: BookSnapshot, depth: int) -> BookUpdate:
+    return BookUpdate(
+        instrument_id=strawberry.ID(u.instrument_id),
+        sequence=u.sequence,
+        phase=u.phase,
+        best_bid=u.best_bid,
+        best_ask=u.best_ask,
+        bids=[PriceLevel(price=lv.price, quantity=Tonnes(lv.quantity_t), order_count=lv.order_count)
+              for lv in u.bids[:depth]],
+        asks=[PriceLevel(price=lv.price, quantity=Tonnes(lv.quantity_t), order_count=lv.order_count)
+              for lv in u.asks[:depth]],
+        last_price=u.last_price,
+        at=u.at,
+    )  # fmt: skip
+
+
+@strawberry.type
+class Subscription:
+    """Public market data (anonymous access): pushed after the change has committed. A subscriber
+    that falls too far behind is dropped with UNAVAILABLE / SUBSCRIBER_TOO_SLOW."""
+
+    @strawberry.subscription(description="Each trade executed on the instrument (exchange and tender), as it executes.")
+    async def trades(self, info: Info, instrument_id: strawberry.ID) -> AsyncGenerator[Trade, None]:
+        ctx = _ctx(info)
+        loop = asyncio.get_running_loop()
+        # The instrument lock may be held by a matching command: never wait for it on the event loop.
+        subscription = await asyncio.to_thread(watch_trades, ctx, str(instrument_id), loop)
+        try:
+            async for record in subscription:
+                yield trade_from(record)
+        finally:
+            subscription.close()
+
+    @strawberry.subscription(
+        description=f"The book now, then after every change: best bid/ask, `depth` levels (1-{MAX_BOOK_DEPTH}) "
+        "per side and last price."
+    )
+    async def order_book(
+        self, info: Info, instrument_id: strawberry.ID, depth: int = 5
+    ) -> AsyncGenerator[BookUpdate, None]:
+        if not 1 <= depth <= MAX_BOOK_DEPTH:
+            raise invalid("DEPTH_OUT_OF_RANGE", f"depth must be between 1 and {MAX_BOOK_DEPTH}", depth=depth)
+        ctx = _ctx(info)
+        loop = asyncio.get_running_loop()
+        subscription, current = await asyncio.to_thread(watch_book, ctx, str(instrument_id), loop)
+        try:
+            yield book_update_from(current, depth)
+            async for update in subscription:
+                yield book_update_from(update, depth)
+        finally:
+            subscription.close()

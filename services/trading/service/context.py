@@ -29,6 +29,7 @@ from services.trading.domain.instruments import Instrument
 from services.trading.domain.market_data import TradeTape
 from services.trading.domain.orders import Command, JournalEntry
 from services.trading.domain.session import Clock, SessionSchedule
+from services.trading.service.market_feed import MarketFeed, book_update
 from services.trading.service.ports import RegistryPort
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ class Market:
     lock: threading.RLock = field(default_factory=threading.RLock)
     dirty: bool = False
     next_step_at: datetime | None = None
+    # Trades stored by the command in flight, published once its transaction has committed.
+    unpublished_trades: list[repo.TradeRecord] = field(default_factory=list)
 
 
 class RateLimiter:
@@ -89,6 +92,7 @@ class TradingContext:
         service_token: Callable[[], str],
         rate_limiter: RateLimiter | None = None,
         on_trades: Callable[[str], None] | None = None,
+        feed: MarketFeed | None = None,
     ) -> None:
         self.db = db
         self.uow = uow_factory
@@ -97,6 +101,7 @@ class TradingContext:
         self.service_token = service_token
         self.rate_limiter = rate_limiter or RateLimiter(rate_per_s=1000.0, burst=1000)
         self.on_trades = on_trades
+        self.feed = feed or MarketFeed()
         self._markets: dict[str, Market] = {}
         self._markets_lock = threading.Lock()
 
@@ -147,12 +152,18 @@ class TradingContext:
 
     @contextmanager
     def exclusive(self, market: Market) -> Iterator[Market]:
-        """Hold the instrument's lock; on failure after the engine moved, rebuild it from the journal."""
+        """Hold the instrument's lock; on failure after the engine moved, rebuild it from the journal.
+
+        Open the command's unit of work inside this block (`with ctx.exclusive(m), ctx.uow() as uow`):
+        it has then committed when the block ends, and the change is published to the market feed
+        still under the lock, so subscribers get the changes in commit order."""
         with market.lock:
             market.dirty = False
+            market.unpublished_trades.clear()
             try:
                 yield market
             except BaseException:
+                market.unpublished_trades.clear()
                 if market.dirty:
                     log.warning("rebuilding engine after a failed command", extra={"instrument": market.instrument.id})
                     rebuilt = self._build_market(market.instrument, market.schedule)
@@ -162,6 +173,20 @@ class TradingContext:
                     market.next_step_at = rebuilt.next_step_at
                     market.dirty = False
                 raise
+            if market.dirty:
+                self._publish(market)
+
+    def _publish(self, market: Market) -> None:
+        trades, market.unpublished_trades = market.unpublished_trades, []
+        try:
+            instrument_id = market.instrument.id
+            self.feed.publish_trades(instrument_id, trades)
+            if self.feed.books.has_subscribers(instrument_id):
+                update = book_update(instrument_id, market.journal_length, market.engine, market.tape, self.now())
+                self.feed.books.publish(instrument_id, update)
+        except Exception:
+            # The command has committed: a market-data failure must not turn it into an error.
+            log.exception("publishing market data failed", extra={"instrument": market.instrument.id})
 
     def handle(self, uow: UnitOfWork, market: Market, command: Command) -> list[Event]:
         """Apply a command to the engine and journal it in the caller's transaction."""

@@ -276,6 +276,7 @@ def _apply_trade(uow: UnitOfWork, market: Market, event: TradeExecuted) -> str:
         settled_at=None,
     )
     repo.insert_trade(conn, record)
+    market.unpublished_trades.append(record)
     uow.add_event(
         "instrument",
         instrument.id,

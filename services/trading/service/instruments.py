@@ -18,6 +18,7 @@ from services.trading.adapters import tables
 from services.trading.adapters.registry_grpc import criteria_to_proto
 from services.trading.domain.instruments import Instrument, InstrumentCriteria, PriceLimit
 from services.trading.domain.session import SessionSchedule
+from services.trading.service.bounds import require_money_in_range
 from services.trading.service.context import TradingContext, actor_of
 from services.trading.service.orders import delivery_criteria
 
@@ -44,6 +45,7 @@ def create_instrument(
     require_role(p, "EXCHANGE_ADMIN")
     if not spec.name.strip():
         raise invalid("NAME_EMPTY", "an instrument needs a name")
+    require_money_in_range(spec.tick_size, "tickSize", "TICK_SIZE_OUT_OF_RANGE")
     instrument_id = str(uuid.uuid4())
     instrument = Instrument(
         id=instrument_id,
@@ -138,6 +140,7 @@ def deposit_funds(
     require_role(p, "EXCHANGE_ADMIN")
     if not amount.is_finite() or amount <= 0:
         raise invalid("AMOUNT_NOT_POSITIVE", "a deposit must be a positive amount")
+    require_money_in_range(amount, "amount")
     if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
         raise invalid("CURRENCY_INVALID", "currency must be an ISO 4217 code such as JPY")
     if not organization_id:

@@ -22,6 +22,7 @@ from carbon_runtime.errors import DomainError, forbidden, insufficient, invalid,
 from services.trading.adapters import repository as repo
 from services.trading.adapters import tables
 from services.trading.domain.orders import AmendOrder, CancelOrder, PlaceOrder, Side, TimeInForce
+from services.trading.service.bounds import require_money_in_range
 from services.trading.service.context import PostCommit, TradingContext, actor_of
 from services.trading.service.effects import PROTO_SIDE, NewOrder, apply_events
 from services.trading.service.ports import DeliveryCriteria
@@ -78,7 +79,7 @@ def place_order(
     organization_id = trader_organization(p)
     market = ctx.market(instrument_id)
     instrument = market.instrument
-    price_ticks = instrument.price_to_ticks(price)
+    price_ticks = instrument.price_to_ticks(require_money_in_range(price, "price", "PRICE_OUTSIDE_LIMITS"))
     instrument.validate_quantity(quantity_t)
     args = [instrument_id, side.value, repo.money(price), quantity_t, account_id, time_in_force.value]
     req_hash = idempotency.request_hash("PlaceOrder", args)
@@ -273,7 +274,11 @@ def amend_order(
     original quantity); a buy that grows or reprices locks or releases the cash difference."""
     organization_id, order = _own_open_order(ctx, p, order_id)
     market = ctx.market(order.instrument_id)
-    new_price_ticks = market.instrument.price_to_ticks(new_price) if new_price is not None else None
+    new_price_ticks = (
+        market.instrument.price_to_ticks(require_money_in_range(new_price, "price", "PRICE_OUTSIDE_LIMITS"))
+        if new_price is not None
+        else None
+    )
     if new_remaining_t is not None:
         market.instrument.validate_quantity(new_remaining_t)
         if order.side is Side.SELL and new_remaining_t > order.remaining_t:

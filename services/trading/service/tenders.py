@@ -208,6 +208,7 @@ def submit_bid(
 def close_tender(ctx: TradingContext, p: Principal, tender_id: str) -> TenderView:
     now = ctx.now()
     post = PostCommit()
+    awarded_trades: list[repo.TradeRecord] = []
     with ctx.uow() as uow:
         conn = uow.conn
         tender, row = _load(conn, tender_id, for_update=True)
@@ -238,18 +239,17 @@ def close_tender(ctx: TradingContext, p: Principal, tender_id: str) -> TenderVie
         for award in result.awards:
             b = bids[award.bid_id]
             trade_id = str(uuid.uuid5(uuid.UUID(tender_id), award.bid_id))
-            repo.insert_trade(
-                conn,
-                repo.TradeRecord(
-                    trade_id=trade_id, instrument_id=instrument.id, source="TENDER", engine_seq=None,
-                    price=award.price, price_ticks=int(award.price / instrument.tick_size), quantity_t=award.quantity_t,
-                    amount=award.amount, currency=instrument.currency, buy_order_id=award.bid_id,
-                    sell_order_id=tender_id, sell_lock_id=tender_id, buyer_organization_id=b.organization_id,
-                    seller_organization_id=str(row["seller_organization_id"]), buyer_account_id=b.account_id,
-                    seller_account_id=str(row["seller_account_id"]), aggressor_side=None, settlement_state="PENDING",
-                    settlement_id=None, delivered_batch_id=None, deliveries=(), executed_at=now, settled_at=None,
-                ),
+            trade = repo.TradeRecord(
+                trade_id=trade_id, instrument_id=instrument.id, source="TENDER", engine_seq=None,
+                price=award.price, price_ticks=int(award.price / instrument.tick_size), quantity_t=award.quantity_t,
+                amount=award.amount, currency=instrument.currency, buy_order_id=award.bid_id,
+                sell_order_id=tender_id, sell_lock_id=tender_id, buyer_organization_id=b.organization_id,
+                seller_organization_id=str(row["seller_organization_id"]), buyer_account_id=b.account_id,
+                seller_account_id=str(row["seller_account_id"]), aggressor_side=None, settlement_state="PENDING",
+                settlement_id=None, delivered_batch_id=None, deliveries=(), executed_at=now, settled_at=None,
             )  # fmt: skip
+            repo.insert_trade(conn, trade)
+            awarded_trades.append(trade)
             post.trade_ids.append(trade_id)
             awards_json.append(
                 {"bid_id": award.bid_id, "org": award.bidder_id, "price": repo.money(award.price),
@@ -288,6 +288,9 @@ def close_tender(ctx: TradingContext, p: Principal, tender_id: str) -> TenderVie
                 awards=award_events,
             ),
         )
+    if awarded_trades:
+        # Committed: the awards are executed trades of the instrument, published like exchange ones.
+        ctx.feed.publish_trades(awarded_trades[0].instrument_id, awarded_trades)
     ctx.after_commit(post)
     with ctx.db.connect() as conn:
         return _view(conn, tender_id)

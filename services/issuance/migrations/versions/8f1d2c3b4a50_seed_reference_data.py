@@ -1,7 +1,7 @@
 """seed programs and methodologies
 
 Revision ID: 8f1d2c3b4a50
-Revises: 3baaacd28e6f
+Revises: 7263ceee612b
 Create Date: 2026-11-29 11:30:00
 
 Inserts the crediting programs and methodologies of services/issuance/domain/reference_data.py.
@@ -17,7 +17,7 @@ from services.issuance.adapters.repositories import methodology_values, program_
 from services.issuance.domain.reference_data import METHODOLOGIES, PROGRAMS
 
 revision: str = "8f1d2c3b4a50"
-down_revision: str | None = "3baaacd28e6f"
+down_revision: str | None = "7263ceee612b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: baac6d8460c1
+Revision ID: 47d0b3199a45
 Revises: 
-Create Date: 2026-11-29 11:12:25.020700
+Create Date: 2026-11-29 11:34:15.239575
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = 'baac6d8460c1'
+revision: str = '47d0b3199a45'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -100,6 +100,19 @@ def upgrade() -> None:
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_accounts_organization_id'), ['organization_id'], unique=False)
 
+    op.create_table('authorization_failures',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('account_id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.String(length=200), nullable=False),
+    sa.Column('organization_id', sa.String(length=64), nullable=True),
+    sa.Column('operation', sa.String(length=60), nullable=False),
+    sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_authorization_failures_account_id_accounts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_authorization_failures'))
+    )
+    with op.batch_alter_table('authorization_failures', schema=None) as batch_op:
+        batch_op.create_index('ix_authorization_failures_account', ['account_id', 'occurred_at'], unique=False)
+
     op.create_table('batches',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('issuance_id', sa.String(length=200), nullable=False),
@@ -172,6 +185,38 @@ def upgrade() -> None:
     with op.batch_alter_table('locks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_locks_account_id'), ['account_id'], unique=False)
 
+    op.create_table('trusted_accounts',
+    sa.Column('account_id', sa.String(length=64), nullable=False),
+    sa.Column('trusted_account_id', sa.String(length=64), nullable=False),
+    sa.Column('added_by', sa.String(length=200), nullable=False),
+    sa.Column('added_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('effective_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('account_id <> trusted_account_id', name=op.f('ck_trusted_accounts_not_self')),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_trusted_accounts_account_id_accounts')),
+    sa.ForeignKeyConstraint(['trusted_account_id'], ['accounts.id'], name=op.f('fk_trusted_accounts_trusted_account_id_accounts')),
+    sa.PrimaryKeyConstraint('account_id', 'trusted_account_id', name=op.f('pk_trusted_accounts'))
+    )
+    op.create_table('batch_origins',
+    sa.Column('batch_id', sa.String(length=64), nullable=False),
+    sa.Column('import_key', sa.String(length=200), nullable=False),
+    sa.Column('origin_registry', sa.String(length=20), nullable=False),
+    sa.Column('origin_batch_id', sa.String(length=200), nullable=True),
+    sa.Column('origin_project_id', sa.String(length=200), nullable=False),
+    sa.Column('numbering_scope', sa.String(length=200), nullable=True),
+    sa.Column('origin_unit_start', sa.BigInteger(), nullable=True),
+    sa.Column('origin_unit_end', sa.BigInteger(), nullable=True),
+    sa.Column('origin_serial_start', sa.String(length=200), nullable=True),
+    sa.Column('origin_serial_end', sa.String(length=200), nullable=True),
+    sa.Column('origin_serial', sa.String(length=300), nullable=True),
+    sa.CheckConstraint('(numbering_scope IS NULL) = (origin_unit_start IS NULL) AND (origin_unit_start IS NULL) = (origin_unit_end IS NULL)', name=op.f('ck_batch_origins_range_complete')),
+    sa.CheckConstraint('origin_unit_start IS NULL OR (origin_unit_start >= 1 AND origin_unit_start <= origin_unit_end)', name=op.f('ck_batch_origins_origin_range')),
+    sa.ForeignKeyConstraint(['batch_id'], ['batches.id'], name=op.f('fk_batch_origins_batch_id_batches')),
+    sa.PrimaryKeyConstraint('batch_id', name=op.f('pk_batch_origins')),
+    sa.UniqueConstraint('import_key', name=op.f('uq_batch_origins_import_key'))
+    )
+    with op.batch_alter_table('batch_origins', schema=None) as batch_op:
+        batch_op.create_index('ix_batch_origins_scope', ['origin_registry', 'numbering_scope', 'origin_unit_start'], unique=False)
+
     op.create_table('cancellations',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('batch_id', sa.String(length=64), nullable=False),
@@ -196,6 +241,62 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_cancellations_account_id'), ['account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cancellations_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cancellations_organization_id'), ['organization_id'], unique=False)
+
+    op.create_table('held_transfers',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('batch_id', sa.String(length=64), nullable=False),
+    sa.Column('from_account_id', sa.String(length=64), nullable=False),
+    sa.Column('from_organization_id', sa.String(length=64), nullable=False),
+    sa.Column('to_account_id', sa.String(length=64), nullable=False),
+    sa.Column('quantity', sa.BigInteger(), nullable=False),
+    sa.Column('lock_id', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('needs_approval', sa.Boolean(), nullable=False),
+    sa.Column('requested_by', sa.String(length=200), nullable=False),
+    sa.Column('approved_by', sa.String(length=200), nullable=True),
+    sa.Column('cancelled_by', sa.String(length=200), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=200), nullable=False),
+    sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('completes_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("status IN ('PENDING_APPROVAL', 'HELD', 'COMPLETED', 'CANCELLED')", name=op.f('ck_held_transfers_status')),
+    sa.CheckConstraint('quantity > 0', name=op.f('ck_held_transfers_quantity_positive')),
+    sa.ForeignKeyConstraint(['batch_id'], ['batches.id'], name=op.f('fk_held_transfers_batch_id_batches')),
+    sa.ForeignKeyConstraint(['from_account_id'], ['accounts.id'], name=op.f('fk_held_transfers_from_account_id_accounts')),
+    sa.ForeignKeyConstraint(['to_account_id'], ['accounts.id'], name=op.f('fk_held_transfers_to_account_id_accounts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_held_transfers')),
+    sa.UniqueConstraint('lock_id', name=op.f('uq_held_transfers_lock_id'))
+    )
+    with op.batch_alter_table('held_transfers', schema=None) as batch_op:
+        batch_op.create_index('ix_held_transfers_due', ['status', 'completes_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_held_transfers_from_account_id'), ['from_account_id'], unique=False)
+
+    op.create_table('imported_uses',
+    sa.Column('operation_id', sa.String(length=64), nullable=False),
+    sa.Column('import_key', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('batch_id', sa.String(length=64), nullable=False),
+    sa.Column('origin_registry', sa.String(length=20), nullable=False),
+    sa.Column('numbering_scope', sa.String(length=200), nullable=True),
+    sa.Column('origin_unit_start', sa.BigInteger(), nullable=True),
+    sa.Column('origin_unit_end', sa.BigInteger(), nullable=True),
+    sa.Column('origin_serial', sa.String(length=300), nullable=True),
+    sa.Column('quantity', sa.BigInteger(), nullable=False),
+    sa.Column('beneficiary', sa.String(length=500), nullable=True),
+    sa.Column('reason', sa.String(length=500), nullable=True),
+    sa.Column('details', sa.Text(), nullable=True),
+    sa.Column('event_date', sa.Date(), nullable=True),
+    sa.Column('request_hash', sa.String(length=64), nullable=False),
+    sa.Column('response', sa.LargeBinary(), nullable=False),
+    sa.CheckConstraint("kind IN ('RETIRED', 'CANCELLED')", name=op.f('ck_imported_uses_kind')),
+    sa.CheckConstraint('quantity > 0', name=op.f('ck_imported_uses_quantity_positive')),
+    sa.ForeignKeyConstraint(['batch_id'], ['batches.id'], name=op.f('fk_imported_uses_batch_id_batches')),
+    sa.PrimaryKeyConstraint('operation_id', name=op.f('pk_imported_uses')),
+    sa.UniqueConstraint('import_key', name=op.f('uq_imported_uses_import_key'))
+    )
+    with op.batch_alter_table('imported_uses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_imported_uses_batch_id'), ['batch_id'], unique=False)
+        batch_op.create_index('ix_imported_uses_scope', ['origin_registry', 'numbering_scope', 'origin_unit_start'], unique=False)
 
     op.create_table('itmo_first_transfers',
     sa.Column('batch_id', sa.String(length=64), nullable=False),
@@ -359,12 +460,27 @@ def downgrade() -> None:
 
     op.drop_table('ndc_uses')
     op.drop_table('itmo_first_transfers')
+    with op.batch_alter_table('imported_uses', schema=None) as batch_op:
+        batch_op.drop_index('ix_imported_uses_scope')
+        batch_op.drop_index(batch_op.f('ix_imported_uses_batch_id'))
+
+    op.drop_table('imported_uses')
+    with op.batch_alter_table('held_transfers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_held_transfers_from_account_id'))
+        batch_op.drop_index('ix_held_transfers_due')
+
+    op.drop_table('held_transfers')
     with op.batch_alter_table('cancellations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cancellations_organization_id'))
         batch_op.drop_index(batch_op.f('ix_cancellations_batch_id'))
         batch_op.drop_index(batch_op.f('ix_cancellations_account_id'))
 
     op.drop_table('cancellations')
+    with op.batch_alter_table('batch_origins', schema=None) as batch_op:
+        batch_op.drop_index('ix_batch_origins_scope')
+
+    op.drop_table('batch_origins')
+    op.drop_table('trusted_accounts')
     with op.batch_alter_table('locks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_locks_account_id'))
 
@@ -374,6 +490,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_batches_program_id'))
 
     op.drop_table('batches')
+    with op.batch_alter_table('authorization_failures', schema=None) as batch_op:
+        batch_op.drop_index('ix_authorization_failures_account')
+
+    op.drop_table('authorization_failures')
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_accounts_organization_id'))
 
