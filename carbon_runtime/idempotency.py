@@ -8,12 +8,13 @@ crash can never leave an effect without its key or a key without its effect.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, DateTime, LargeBinary, MetaData, String, Table, select
+from sqlalchemy import Column, Connection, DateTime, LargeBinary, MetaData, Select, String, Table, bindparam, select
 
 from carbon_runtime.errors import conflict
 
@@ -36,13 +37,17 @@ def request_hash(operation: str, arguments: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@functools.cache
+def _lookup_statement(table: Table) -> Select[tuple[str, str, bytes]]:
+    """Built once per table: every mutation runs it, so only the parameters change."""
+    return select(table.c.operation, table.c.request_hash, table.c.response).where(
+        table.c.scope == bindparam("scope"), table.c.key == bindparam("key")
+    )
+
+
 def lookup(conn: Connection, table: Table, scope: str, key: str, operation: str, req_hash: str) -> bytes | None:
     """The stored response for a replay, None for a new key; CONFLICT when reused with other arguments."""
-    row = conn.execute(
-        select(table.c.operation, table.c.request_hash, table.c.response).where(
-            table.c.scope == scope, table.c.key == key
-        )
-    ).first()
+    row = conn.execute(_lookup_statement(table), {"scope": scope, "key": key}).first()
     if row is None:
         return None
     if row.operation != operation or row.request_hash != req_hash:
@@ -56,12 +61,13 @@ def lookup(conn: Connection, table: Table, scope: str, key: str, operation: str,
 
 def store(conn: Connection, table: Table, scope: str, key: str, operation: str, req_hash: str, response: bytes) -> None:
     conn.execute(
-        table.insert().values(
-            scope=scope,
-            key=key,
-            operation=operation,
-            request_hash=req_hash,
-            response=response,
-            created_at=datetime.now(UTC),
-        )
+        table.insert(),
+        {
+            "scope": scope,
+            "key": key,
+            "operation": operation,
+            "request_hash": req_hash,
+            "response": response,
+            "created_at": datetime.now(UTC),
+        },
     )

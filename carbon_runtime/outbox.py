@@ -13,6 +13,7 @@ rebuilt even when the broker has lost its topics.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import uuid
@@ -20,7 +21,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from google.protobuf.message import Message
 from sqlalchemy import (
@@ -32,9 +33,11 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Select,
     String,
     Table,
     UniqueConstraint,
+    bindparam,
     func,
     insert,
     select,
@@ -92,6 +95,27 @@ class NewEvent:
     payload: Message
 
 
+@functools.cache
+def _last_sequences_statements(log_table: Table) -> tuple[Select[Any], Select[Any]]:
+    """Built once per table (for one aggregate, the usual case, and for several): every unit of
+    work with events runs one of them, only the parameters change."""
+    query = select(log_table.c.aggregate_id, func.max(log_table.c.sequence)).group_by(log_table.c.aggregate_id)
+    return (
+        query.where(log_table.c.aggregate_id == bindparam("aggregate_id")),
+        query.where(log_table.c.aggregate_id.in_(bindparam("aggregate_ids", expanding=True))),
+    )
+
+
+def _last_sequences(conn: Connection, log_table: Table, aggregate_ids: list[str]) -> dict[str, int]:
+    """The highest sequence recorded so far per aggregate, for all of them in one statement."""
+    one, several = _last_sequences_statements(log_table)
+    if len(aggregate_ids) == 1:
+        rows = conn.execute(one, {"aggregate_id": aggregate_ids[0]})
+    else:
+        rows = conn.execute(several, {"aggregate_ids": aggregate_ids})
+    return {str(row[0]): int(row[1] or 0) for row in rows}
+
+
 def record_events(
     conn: Connection,
     tables: OutboxTables,
@@ -100,16 +124,22 @@ def record_events(
     *,
     now: datetime | None = None,
 ) -> list[Message]:
-    """Append events to the log inside the caller's transaction. Returns the envelopes written."""
+    """Append events to the log inside the caller's transaction. Returns the envelopes written.
+
+    Each event takes the next sequence of its aggregate (1, 2, ... in the order given); the unique
+    (aggregate_id, sequence) constraint refuses a concurrent writer that picked the same one. One
+    statement reads the last sequences of all the aggregates involved, one writes all the rows."""
+    if not events:
+        return []
     written: list[Message] = []
     occurred_at = now or datetime.now(UTC)
     trace_context = telemetry.current_trace_context()
     log_table = tables.event_log
+    last = _last_sequences(conn, log_table, list(dict.fromkeys(ev.aggregate_id for ev in events)))
+    rows: list[dict[str, object]] = []
     for ev in events:
-        last = conn.execute(
-            select(func.max(log_table.c.sequence)).where(log_table.c.aggregate_id == ev.aggregate_id)
-        ).scalar()
-        sequence = int(last or 0) + 1
+        sequence = last.get(ev.aggregate_id, 0) + 1
+        last[ev.aggregate_id] = sequence
         env = pack_envelope(
             event_id=str(uuid.uuid4()),
             aggregate_type=ev.aggregate_type,
@@ -120,19 +150,21 @@ def record_events(
             trace_context=trace_context,
             payload=ev.payload,
         )
-        conn.execute(
-            insert(log_table).values(
-                event_id=env.event_id,
-                event_type=env.event_type,
-                aggregate_type=ev.aggregate_type,
-                aggregate_id=ev.aggregate_id,
-                sequence=sequence,
-                occurred_at=occurred_at,
-                envelope=env.SerializeToString(),
-                published_at=None,
-            )
+        rows.append(
+            {
+                "event_id": env.event_id,
+                "event_type": env.event_type,
+                "aggregate_type": ev.aggregate_type,
+                "aggregate_id": ev.aggregate_id,
+                "sequence": sequence,
+                "occurred_at": occurred_at,
+                "envelope": env.SerializeToString(),
+                "published_at": None,
+            }
         )
         written.append(env)
+    # Rows in event order: positions (autoincrement) keep following the log order.
+    conn.execute(insert(log_table), rows if len(rows) > 1 else rows[0])
     return written
 
 

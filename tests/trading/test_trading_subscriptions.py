@@ -132,9 +132,8 @@ def url(ctx: TradingContext) -> Iterator[str]:
     """The trading subgraph's HTTP app (the same schema and runtime as bootstrap) under uvicorn."""
     settings = TradingSettings(kafka_bootstrap_servers=None)
     schema = build_schema(settings, Query, Mutation, types=schema_types(), subscription=Subscription)
-    app = create_http_app(
-        settings, schema, TokenVerifier(settings.auth, production=False), ready_check=lambda: True, extras={"trading": ctx}
-    )
+    verifier = TokenVerifier(settings.auth, production=False)
+    app = create_http_app(settings, schema, verifier, ready_check=lambda: True, extras={"trading": ctx})
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -262,9 +261,7 @@ def test_order_book_depth_outside_one_to_twenty_is_invalid_argument(url: str, ma
         stream.close()
 
 
-def test_market_data_subscriptions_need_no_token(
-    ctx: TradingContext, url: str, market: tuple[str, str, str]
-) -> None:
+def test_market_data_subscriptions_need_no_token(ctx: TradingContext, url: str, market: tuple[str, str, str]) -> None:
     anonymous = SseStream(url, BOOK, {"i": market[0], "d": 1})
     try:
         assert anonymous.status_code == 200 and anonymous.next()["data"]["orderBook"]["sequence"] == 0
@@ -317,7 +314,7 @@ async def test_dropped_subscription_ends_its_stream_with_unavailable(
     assert dropped.errors is not None
     assert dropped.errors[0].extensions == {"code": "UNAVAILABLE", "reason": "SUBSCRIBER_TOO_SLOW"}
     assert ctx.feed.books.subscriber_count(instrument_id) == 0
-    await results.aclose()  # type: ignore[union-attr]
+    await results.aclose()
 
 
 def test_the_hub_caps_subscribers_per_process() -> None:

@@ -184,3 +184,33 @@ def check_invariants(batch: Batch, blocks: Sequence[UnitBlock]) -> None:
     total = sum(block.quantity for block in ordered)
     if total != batch.issued_quantity:
         raise _violation(batch, f"blocks hold {total} units, batch issued {batch.issued_quantity}")
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerSummary:
+    """count / sum / min(start) / max(end) of a batch's blocks: what a cheap aggregate query over the
+    stored rows returns, to compare with the partition an operation computed in memory."""
+
+    count: int
+    total: int
+    first_start: int
+    last_end: int
+
+    @classmethod
+    def of(cls, blocks: Sequence[UnitBlock]) -> LedgerSummary:
+        if not blocks:
+            return cls(0, 0, 0, 0)
+        return cls(
+            len(blocks), sum(b.quantity for b in blocks), min(b.start for b in blocks), max(b.end for b in blocks)
+        )
+
+
+def check_stored_partition(batch: Batch, expected: Sequence[UnitBlock], stored: LedgerSummary) -> None:
+    """`expected` (an operation's new partition, written back) must partition the batch exactly, and
+    the stored rows must agree with it: as many rows, the same total, the same first and last unit.
+    Together with exact-match deletes and primary-key inserts, that proves the stored blocks are
+    `expected`; otherwise FAILED_PRECONDITION / LEDGER_INVARIANT_VIOLATED (and the caller rolls back)."""
+    check_invariants(batch, expected)
+    wanted = LedgerSummary.of(expected)
+    if stored != wanted:
+        raise _violation(batch, f"stored blocks {stored} differ from the computed partition {wanted}")

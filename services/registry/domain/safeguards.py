@@ -59,6 +59,12 @@ class SafeguardPolicy:
         their own account cannot use it at once, and the holder has time to notice."""
         return added_at + timedelta(seconds=self.trusted_account_delay_s)
 
+    @property
+    def holds_untrusted_transfers(self) -> bool:
+        """Whether the trusted list matters to a transfer's plan: with no hold on transfers to
+        untrusted accounts, plan() is the same whether the target is trusted or not."""
+        return self.untrusted_transfer_delay_s > 0
+
     def needs_approval(self, quantity: int) -> bool:
         return self.four_eyes_threshold_t is not None and quantity > self.four_eyes_threshold_t
 

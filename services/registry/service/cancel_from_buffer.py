@@ -71,7 +71,7 @@ def cancel_from_buffer(
             batch = batches[allocation.batch_id]
             result = ledger.cancel_from_buffer(blocks[batch.id], buffer, allocation.quantity)
             repo.write_result(conn, result)
-            repo.check_batch_ledger(conn, batch)
+            repo.check_batch_ledger(conn, batch, result)
             cancelled.extend(blocks_to_proto(batch, result.affected))
             ranges.extend(serial_ranges(batch, result.affected))
             stored.extend([batch.id, b.start, b.end] for b in result.affected)

@@ -173,7 +173,7 @@ def cancel_transfer(deps: RegistryDeps, principal: Principal, transfer_id: str) 
         batch = locked_batch(uow.conn, locked.row.batch_id)
         result = ledger.unlock(repo.load_blocks(uow.conn, batch.id), locked.row.lock_id)
         repo.write_result(uow.conn, result)
-        repo.check_batch_ledger(uow.conn, batch)
+        repo.check_batch_ledger(uow.conn, batch, result)
         uow.conn.execute(
             update(t.held_transfers)
             .where(t.held_transfers.c.id == transfer_id)

@@ -105,7 +105,7 @@ def lock_credits(
             batch = batches[allocation.batch_id]
             result = ledger.lock(blocks[batch.id], account, allocation.quantity, lock_id)
             repo.write_result(conn, result)
-            repo.check_batch_ledger(conn, batch)
+            repo.check_batch_ledger(conn, batch, result)
             affected.extend(blocks_to_proto(batch, result.affected))
         repo.append_journal(
             conn,

@@ -235,7 +235,7 @@ def mint_in_transaction(
         )
     )
     repo.write_result(conn, result)
-    repo.check_batch_ledger(conn, batch)
+    repo.check_batch_ledger(conn, batch, result)
     uow.add_event(
         "batch",
         batch.id,

@@ -45,24 +45,27 @@ def take_units(
     authorize: Callable[[Account], None],
 ) -> PermanentUse:
     conn = uow.conn
-    source = locked_account(repo.lock_accounts(conn, [account_id]), account_id)
+    # One statement: the source row-locked, the sink read with it. Sink ids ("RETIREMENT-<org>")
+    # sort after every hex account id, so the lock order holds; the sink row itself is not locked:
+    # units only ever arrive there.
+    locked_source, sink = repo.lock_account_with_sink(conn, account_id, sink_kind)
+    source = locked_account({account_id: locked_source} if locked_source is not None else {}, account_id)
     authorize(source)
-    # Sink ids ("RETIREMENT-<org>") sort after every hex account id, so the lock order holds; the
-    # sink row itself is not locked: units only ever arrive there.
-    sink = repo.ensure_account(
-        conn,
-        repo.sink_account_id(source.organization_id, sink_kind),
-        source.organization_id,
-        sink_kind,
-        repo.utcnow(),
-        None,
-        lock=False,
-    )
+    if sink is None:  # the organization's first use of this kind: create the sink account
+        sink = repo.ensure_account(
+            conn,
+            repo.sink_account_id(source.organization_id, sink_kind),
+            source.organization_id,
+            sink_kind,
+            repo.utcnow(),
+            None,
+            lock=False,
+        )
     batch = locked_batch(conn, batch_id)
     blocks = repo.load_blocks(conn, batch.id)
     if source.kind is AccountKind.HOLDING:
         require_some_held(blocks, source, batch.id, quantity)
     result = operation(blocks, source, quantity, into=sink)
     repo.write_result(conn, result)
-    repo.check_batch_ledger(conn, batch)
+    repo.check_batch_ledger(conn, batch, result)
     return PermanentUse(batch, source, sink, result)

@@ -142,34 +142,36 @@ def retire_credits(
         )
         certificate_id = certificate_id_for(CertificateKind.RETIREMENT, entry)
         uow.conn.execute(
-            insert(t.retirements).values(
-                id=retirement_id,
-                batch_id=batch_id,
-                account_id=account_id,
-                organization_id=used.source.organization_id,
-                sink_account_id=used.sink.id,
-                quantity=quantity,
-                blocks=repo.blocks_json(used.result.affected),
-                certificate_id=certificate_id,
-                journal_sequence=entry.sequence,
-                occurred_at=entry.occurred_at,
-                purpose=purpose,
-                beneficiary=beneficiary,
-                retirement_year=request.retirement_year,
-                offset_emissions=str(offset) if offset is not None else None,
-                activity_description=request.activity_description,
-                reporting_period_start=period_start,
-                reporting_period_end=period_end,
-            )
+            insert(t.retirements),
+            {
+                "id": retirement_id,
+                "batch_id": batch_id,
+                "account_id": account_id,
+                "organization_id": used.source.organization_id,
+                "sink_account_id": used.sink.id,
+                "quantity": quantity,
+                "blocks": repo.blocks_json(used.result.affected),
+                "certificate_id": certificate_id,
+                "journal_sequence": entry.sequence,
+                "occurred_at": entry.occurred_at,
+                "purpose": purpose,
+                "beneficiary": beneficiary,
+                "retirement_year": request.retirement_year,
+                "offset_emissions": str(offset) if offset is not None else None,
+                "activity_description": request.activity_description,
+                "reporting_period_start": period_start,
+                "reporting_period_end": period_end,
+            },
         )
         uow.conn.execute(
-            insert(t.certificates).values(
-                id=certificate_id,
-                kind=CertificateKind.RETIREMENT.value,
-                operation_id=retirement_id,
-                body=canonical_json(certificate),
-                journal_sequence=entry.sequence,
-            )
+            insert(t.certificates),
+            {
+                "id": certificate_id,
+                "kind": CertificateKind.RETIREMENT.value,
+                "operation_id": retirement_id,
+                "body": canonical_json(certificate),
+                "journal_sequence": entry.sequence,
+            },
         )
         blocks = blocks_to_proto(used.batch, used.result.affected)
         uow.add_event(

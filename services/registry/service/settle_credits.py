@@ -63,7 +63,7 @@ def settle_credits(
             batch = units.batches[allocation.batch_id]
             result = ledger.settle(units.blocks[batch.id], lock_id, allocation.quantity, target)
             repo.write_result(conn, result)
-            repo.check_batch_ledger(conn, batch)
+            repo.check_batch_ledger(conn, batch, result)
             deliveries.append(
                 record_ownership_change(
                     conn,

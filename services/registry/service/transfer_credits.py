@@ -46,37 +46,41 @@ def record_ownership_change(
     trade_id: str | None = None,
 ) -> types_pb2.TransferAccounting:
     """Write the transfer row and the ITMO first-transfer ranges; return the accounting facts."""
-    first = fiscal.itmo_first_transfers(
-        batch, source, target, result.affected, repo.first_transferred_ranges(conn, batch.id)
-    )
-    for start, end in first:
+    # The ranges recorded earlier only matter when the move can be an ITMO first transfer at all.
+    could_be_first = batch.is_authorized and fiscal.is_proponent_outbound(batch, source, target)
+    earlier = repo.first_transferred_ranges(conn, batch.id) if could_be_first else []
+    first = fiscal.itmo_first_transfers(batch, source, target, result.affected, earlier)
+    if first:
         conn.execute(
-            insert(t.itmo_first_transfers).values(
-                batch_id=batch.id, start_unit=start, end_unit=end, transfer_id=transfer_id
-            )
+            insert(t.itmo_first_transfers),
+            [
+                {"batch_id": batch.id, "start_unit": start, "end_unit": end, "transfer_id": transfer_id}
+                for start, end in first
+            ],
         )
     onset = fiscal.is_proponent_outbound(batch, source, target)
     onset_year = fiscal.japanese_fiscal_year(occurred_at) if onset else None
     conn.execute(
-        insert(t.transfers).values(
-            id=transfer_id,
-            kind=kind,
-            settlement_id=settlement_id,
-            trade_id=trade_id,
-            batch_id=batch.id,
-            from_account_id=source.id,
-            from_organization_id=source.organization_id,
-            to_account_id=target.id,
-            to_organization_id=target.organization_id,
-            quantity=result.quantity,
-            itmo_first_transfer=bool(first),
-            itmo_first_transfer_quantity=sum(end - start + 1 for start, end in first),
-            issuer_onset=onset,
-            onset_fiscal_year=onset_year,
-            blocks=repo.blocks_json(result.affected),
-            journal_sequence=journal_sequence,
-            occurred_at=occurred_at,
-        )
+        insert(t.transfers),
+        {
+            "id": transfer_id,
+            "kind": kind,
+            "settlement_id": settlement_id,
+            "trade_id": trade_id,
+            "batch_id": batch.id,
+            "from_account_id": source.id,
+            "from_organization_id": source.organization_id,
+            "to_account_id": target.id,
+            "to_organization_id": target.organization_id,
+            "quantity": result.quantity,
+            "itmo_first_transfer": bool(first),
+            "itmo_first_transfer_quantity": sum(end - start + 1 for start, end in first),
+            "issuer_onset": onset,
+            "onset_fiscal_year": onset_year,
+            "blocks": repo.blocks_json(result.affected),
+            "journal_sequence": journal_sequence,
+            "occurred_at": occurred_at,
+        },
     )
     return types_pb2.TransferAccounting(
         batch_id=batch.id,
@@ -117,7 +121,7 @@ def finish_transfer(
         },
     )
     repo.write_result(conn, result)
-    repo.check_batch_ledger(conn, batch)
+    repo.check_batch_ledger(conn, batch, result)
     accounting = record_ownership_change(
         conn,
         transfer_id=transfer_id,
@@ -157,6 +161,8 @@ def finish_transfer(
 
 
 def target_is_trusted(conn: Connection, source: Account, target: Account, now: datetime) -> bool:
+    if source.organization_id == target.organization_id:
+        return True  # always trusted (safeguards.is_trusted): no need to read the list
     entry = conn.execute(
         select(t.trusted_accounts.c.effective_at).where(
             t.trusted_accounts.c.account_id == source.id,
@@ -191,7 +197,7 @@ def hold_transfer(
     lock_id = safeguards.hold_lock_id(transfer_id)
     result = ledger.lock(blocks, source, quantity, lock_id)
     repo.write_result(conn, result)
-    repo.check_batch_ledger(conn, batch)
+    repo.check_batch_ledger(conn, batch, result)
     conn.execute(
         insert(t.held_transfers).values(
             id=transfer_id,
@@ -249,9 +255,10 @@ def transfer_credits(
         if source.kind is AccountKind.HOLDING and target.kind is AccountKind.HOLDING:
             require_some_held(blocks, source, batch.id, quantity)
         now = deps.clock()
-        plan = deps.safeguards.plan(
-            quantity=quantity, target_trusted=target_is_trusted(conn, source, target, now), now=now
-        )
+        policy = deps.safeguards
+        # Without a hold on untrusted targets the plan does not depend on the trusted list: skip reading it.
+        trusted = not policy.holds_untrusted_transfers or target_is_trusted(conn, source, target, now)
+        plan = policy.plan(quantity=quantity, target_trusted=trusted, now=now)
         if not plan.immediate:
             return hold_transfer(
                 uow,

@@ -41,7 +41,7 @@ def unlock_credits(
             batch = units.batches[allocation.batch_id]
             result = ledger.unlock(units.blocks[batch.id], lock_id, allocation.quantity)
             repo.write_result(conn, result)
-            repo.check_batch_ledger(conn, batch)
+            repo.check_batch_ledger(conn, batch, result)
             affected.extend(blocks_to_proto(batch, result.affected))
         remaining = units.remaining - quantity
         repo.append_journal(
