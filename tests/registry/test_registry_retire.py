@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from carbon.events.v1.envelope_pb2 import EventEnvelope
 from carbon.registry.v1 import registry_pb2, types_pb2
+from sqlalchemy import select
 
 from carbon_runtime.errors import DomainError, ErrorCode
+from services.registry.adapters import tables as t
 from services.registry.domain.blocks import UnitStatus
 from services.registry.domain.serials import parse_serial
 from services.registry.service import queries, use_for_ndc, verify_journal
@@ -128,3 +131,23 @@ def test_use_for_ndc_is_reserved_to_the_registry_admin(registry: Registry, world
     assert {b.status for b in response.blocks} == {types_pb2.UNIT_STATUS_NDC_USED}
     assert queries.retired_quantity(registry.deps, world["batch"]) == 7
     registry.assert_invariants()
+
+
+@pytest.mark.parametrize(
+    ("program", "vintage", "expected"),
+    [("JCM", "2022", True), ("JCM", "2019", False), ("JCREDIT", "2022", False)],
+)
+def test_retirement_of_jcm_credits_from_2021_counts_toward_japans_ndc(
+    registry: Registry, program: str, vintage: str, expected: bool
+) -> None:
+    org = registry.org("JCM Holder")
+    account = registry.account(org)
+    batch = registry.mint(org, account, 100, program=program, vintage=vintage)
+    response = registry.retire(Registry.holder(org), account, batch, 10)
+    view = queries.retirement_view(registry.deps, response.retirement_id)
+    assert view is not None
+    assert view.counts_toward_japan_ndc is expected
+    with registry.deps.engine.connect() as conn:
+        row = conn.execute(select(t.outbox.event_log.c.envelope).order_by(t.outbox.event_log.c.position.desc())).first()
+    assert row is not None
+    assert EventEnvelope.FromString(row[0]).credits_retired.counts_toward_japan_ndc is expected

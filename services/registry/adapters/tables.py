@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from carbon_runtime.idempotency import add_idempotency_table
@@ -226,6 +227,8 @@ retirements = _use_table(
     Column("activity_description", String(2000), nullable=False),
     Column("reporting_period_start", Date, nullable=True),
     Column("reporting_period_end", Date, nullable=True),
+    # JCM credits retired for reductions from 2021 count toward Japan's NDC (recorded at retirement).
+    Column("counts_toward_japan_ndc", Boolean, nullable=False, server_default=false()),
 )
 
 cancellations = _use_table(

@@ -118,3 +118,13 @@ def issuer_onset_quantity(records: Iterable[TransferRecord], organization_id: st
         if counts_toward_issuer_onset(record, organization_id)
         and japanese_fiscal_year(record.occurred_at) == fiscal_year
     )
+
+
+# Japan counts retired JCM credits for reductions from 2021-01-01 on toward its NDC (DOMAIN.md §4,
+# report Table 5); earlier JCM vintages were counted under the Kyoto-era arrangements, not the NDC.
+JCM_NDC_FROM = date(2021, 1, 1)
+
+
+def counts_toward_japan_ndc(batch: Batch) -> bool:
+    """Whether retiring units of this batch is recorded as counting toward Japan's NDC."""
+    return batch.program_id == "JCM" and batch.vintage_end >= JCM_NDC_FROM

@@ -263,6 +263,9 @@ class Retirement:
     reporting_period_start: dt.date | None
     reporting_period_end: dt.date | None
     certificate_id: strawberry.ID
+    counts_toward_japan_ndc: bool = strawberry.field(
+        description="JCM credits retired for reductions from 2021 on: counted toward Japan's NDC."
+    )
 
     @strawberry.field
     def account(self, info: Info) -> Account:
@@ -289,6 +292,7 @@ def _retirement(view: queries.UseView) -> Retirement:
         reporting_period_start=view.reporting_period_start,
         reporting_period_end=view.reporting_period_end,
         certificate_id=strawberry.ID(view.certificate_id),
+        counts_toward_japan_ndc=view.counts_toward_japan_ndc,
     )
 
 

@@ -89,6 +89,7 @@ class UseView:
     activity_description: str | None = None
     reporting_period_start: date | None = None
     reporting_period_end: date | None = None
+    counts_toward_japan_ndc: bool = False
 
 
 def _batches(conn: Connection, batch_ids: set[str]) -> dict[str, Batch]:
@@ -237,6 +238,7 @@ def _use_view(conn: Connection, row: Any, retirement: bool) -> UseView:
             activity_description=row.activity_description,
             reporting_period_start=row.reporting_period_start,
             reporting_period_end=row.reporting_period_end,
+            counts_toward_japan_ndc=bool(row.counts_toward_japan_ndc),
         )
     return UseView(**common)
 

@@ -17,6 +17,7 @@ from services.registry.adapters import tables as t
 from services.registry.domain import ledger
 from services.registry.domain.canonical import canonical_json
 from services.registry.domain.certificates import CertificateKind, build_certificate, certificate_id_for
+from services.registry.domain.fiscal import counts_toward_japan_ndc
 from services.registry.domain.models import AccountKind
 from services.registry.service.common import (
     RegistryDeps,
@@ -113,6 +114,7 @@ def retire_credits(
         )
         retirement_id = new_id()
         ranges = used.serial_ranges
+        toward_ndc = counts_toward_japan_ndc(used.batch)
         entry = repo.append_journal(
             uow.conn,
             actor(principal),
@@ -127,6 +129,7 @@ def retire_credits(
                 "beneficiary": beneficiary,
                 "retirement_year": request.retirement_year,
                 "offset_emissions": offset,
+                "counts_toward_japan_ndc": toward_ndc,
             },
         )
         certificate = build_certificate(
@@ -161,6 +164,7 @@ def retire_credits(
                 "activity_description": request.activity_description,
                 "reporting_period_start": period_start,
                 "reporting_period_end": period_end,
+                "counts_toward_japan_ndc": toward_ndc,
             },
         )
         uow.conn.execute(
@@ -196,6 +200,7 @@ def retire_credits(
                 idempotency_key=request.idempotency_key,
                 actor_user_id=actor(principal),
                 actor_organization_id=actor_org(principal),
+                counts_toward_japan_ndc=toward_ndc,
             ),
         )
         return registry_pb2.RetireResponse(

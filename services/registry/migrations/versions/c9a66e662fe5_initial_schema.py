@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 47d0b3199a45
+Revision ID: c9a66e662fe5
 Revises: 
-Create Date: 2026-11-29 11:34:15.239575
+Create Date: 2026-11-29 12:19:55.095665
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '47d0b3199a45'
+revision: str = 'c9a66e662fe5'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -350,6 +350,7 @@ def upgrade() -> None:
     sa.Column('activity_description', sa.String(length=2000), nullable=False),
     sa.Column('reporting_period_start', sa.Date(), nullable=True),
     sa.Column('reporting_period_end', sa.Date(), nullable=True),
+    sa.Column('counts_toward_japan_ndc', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.CheckConstraint('quantity > 0', name=op.f('ck_retirements_quantity_positive')),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_retirements_account_id_accounts')),
     sa.ForeignKeyConstraint(['batch_id'], ['batches.id'], name=op.f('fk_retirements_batch_id_batches')),
