@@ -430,3 +430,15 @@ def test_otel_collector_example_wires_otlp_through_batch_to_an_exporter() -> Non
         for kind in ("receivers", "processors", "exporters"):
             assert set(pipeline[kind]) <= set(config[kind]), f"{name}: undefined {kind}"
         assert pipeline["exporters"], name
+
+
+def test_trading_runs_as_a_single_engine_owner(docs: list[Manifest]) -> None:
+    deployment = named(docs, "Deployment", "carbon-trading")
+    assert deployment["spec"]["strategy"]["type"] == "Recreate", "two pods must never match one book"
+    hpa = named(docs, "HorizontalPodAutoscaler", "carbon-trading")
+    assert hpa["spec"]["maxReplicas"] == 1
+
+
+def test_render_fails_when_trading_would_scale_out() -> None:
+    with pytest.raises(helm.HelmError, match="maxReplicas must be 1"):
+        helm_check.render("values-dev.yaml", {"services": {"trading": {"autoscaling": {"maxReplicas": 2}}}})
