@@ -28,6 +28,7 @@ OTHER = "org-other"
 BATCH_JCREDIT = "batch-jcredit-1"
 BATCH_VCS = "batch-vcs-1"
 UNKNOWN_BATCH = "batch-unknown"
+VCS_BUFFER_T = 50
 
 
 @dataclass(frozen=True)
@@ -183,9 +184,9 @@ def build_scenario() -> list[Logged]:
         "proj-forest",
         iss.ProjectRegistered(project_id="proj-forest", registered_on="2016-06-01"),
     )
-    for batch_id, attrs, project_name, program_name, quantity in (
-        (BATCH_JCREDIT, JCREDIT_ATTRS, "Rooftop Solar Osaka", "J-Credit", 1000),
-        (BATCH_VCS, VCS_ATTRS, "Kenya Forest Restoration", "Verified Carbon Standard", 500),
+    for batch_id, attrs, project_name, program_name, quantity, buffer in (
+        (BATCH_JCREDIT, JCREDIT_ATTRS, "Rooftop Solar Osaka", "J-Credit", 1000, 0),
+        (BATCH_VCS, VCS_ATTRS, "Kenya Forest Restoration", "Verified Carbon Standard", 500, VCS_BUFFER_T),
     ):
         b.add(
             "issuance",
@@ -199,7 +200,7 @@ def build_scenario() -> list[Logged]:
                 program_name=program_name,
                 methodology_title=f"{program_name} methodology 1",
                 issued_quantity_t=quantity,
-                buffer_quantity_t=0,
+                buffer_quantity_t=buffer,
                 serial_start=f"{batch_id.upper()}-000001",
                 serial_end=f"{batch_id.upper()}-{quantity:06d}",
                 holder_account_id="acc-prop",
@@ -214,6 +215,7 @@ def build_scenario() -> list[Logged]:
                 issuance_id=f"iss-{batch_id}",
                 attributes=attrs,
                 issued_quantity_t=quantity,
+                buffer_quantity_t=buffer,
                 serial_start=f"{batch_id.upper()}-000001",
                 serial_end=f"{batch_id.upper()}-{quantity:06d}",
                 holder_account_id="acc-prop",
@@ -360,6 +362,35 @@ def build_scenario() -> list[Logged]:
             purpose=rtypes.CANCELLATION_PURPOSE_CORSIA,
             beneficiary="Airline",
             cancelled_at=_ts(datetime(2024, 9, 2, tzinfo=UTC)),
+        ),
+    )
+    # A wildfire reverses 30 t of the forest's removals; the registry cancels 20 t of its buffer so far.
+    b.add(
+        "issuance",
+        "project",
+        "proj-forest",
+        iss.ReversalReported(
+            reversal_id="rev-fire",
+            project_id="proj-forest",
+            batch_id=BATCH_VCS,
+            reversed_quantity_t=30,
+            occurred_on="2024-09-10",
+            description="Wildfire",
+        ),
+    )
+    b.add(
+        "registry",
+        "batch",
+        BATCH_VCS,
+        reg.BufferCancelled(
+            cancellation_id="bufcan-1",
+            batch_id=BATCH_VCS,
+            buffer_account_id="acc-buffer-vcs",
+            quantity_t=20,
+            blocks=[_block(BATCH_VCS, "acc-buffer-vcs", 481, 500, rtypes.UNIT_STATUS_CANCELLED)],
+            serial_ranges=[f"{BATCH_VCS.upper()}-000481-{BATCH_VCS.upper()}-000500"],
+            reversal_id="rev-fire",
+            reason="Wildfire",
         ),
     )
     # An event reporting does not project still counts in the producer's log.

@@ -82,7 +82,7 @@ TRANSFERS = [
 RETIREMENTS = [
     RetirementFacts(
         "R1", "ORG-JP", "A", "B-JCM", 300, ("JCM-VN-0001-JCM-VN-0300",),
-        RetirementPurpose.SHK_ADJUSTMENT, "ORG-JP", 2023, at(9, 1),
+        RetirementPurpose.SHK_ADJUSTMENT, "ORG-JP", 2023, at(9, 1), counts_toward_japan_ndc=True,
     ),
     RetirementFacts(
         "R2", "ORG-SG", "A", "B-JCM", 200, (), RetirementPurpose.VOLUNTARY_OFFSET, "ORG-SG", 2023, at(10, 1)
@@ -207,3 +207,32 @@ def test_transfer_from_an_organization_of_unknown_party_is_refused() -> None:
     with pytest.raises(DomainError) as raised:
         build_article6_report("JP", 2023, BATCHES, [NDC_AUTH], PARTIES, [stray])
     assert raised.value.code is ErrorCode.FAILED_PRECONDITION
+
+
+def _one_retirement(party: str, retirement: RetirementFacts) -> list[tuple[AefAction, str, str]]:
+    result = build_article6_report(party, 2023, BATCHES, [NDC_AUTH], PARTIES, retirements=[retirement])
+    return [(r.action, r.using_party, r.purpose_of_use) for r in result.records]
+
+
+def test_retirement_the_registry_counts_toward_japan_ndc_is_japans_use_whoever_retires_for_whatever_purpose() -> None:
+    voluntary_abroad = replace(RETIREMENTS[1], counts_toward_japan_ndc=True)
+    # Japan reports the use toward its NDC; the retiring organization's Party reports nothing.
+    assert _one_retirement("JP", voluntary_abroad) == [(AefAction.USE, "JP", "NDC")]
+    assert _one_retirement("SG", voluntary_abroad) == []
+
+
+def test_shk_retirement_the_registry_does_not_count_toward_japan_ndc_is_a_voluntary_cancellation() -> None:
+    not_counted = replace(RETIREMENTS[0], counts_toward_japan_ndc=False)
+    assert _one_retirement("JP", not_counted) == [(AefAction.VOLUNTARY_CANCELLATION, "JP", "")]
+
+
+def test_retirement_counted_toward_japan_ndc_needs_no_party_for_the_retiring_organization() -> None:
+    stray = replace(RETIREMENTS[1], organization_id="ORG-??", counts_toward_japan_ndc=True)
+    assert _one_retirement("JP", stray) == [(AefAction.USE, "JP", "NDC")]
+
+
+def test_counted_retirement_of_units_without_corresponding_adjustment_is_not_an_itmo() -> None:
+    no_ca = replace(RETIREMENTS[0], batch_id="B-NOCA", counts_toward_japan_ndc=True)
+    no_ca_auth = replace(NDC_AUTH, authorization_id="AUTH-2", batch_id="B-NOCA")
+    result = build_article6_report("JP", 2023, BATCHES, [no_ca_auth], PARTIES, retirements=[no_ca])
+    assert result.records == ()

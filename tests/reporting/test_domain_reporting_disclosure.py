@@ -183,3 +183,9 @@ def test_html_escapes_every_value_and_is_self_contained_and_printable() -> None:
     parser.feed(page)
     assert "script" not in parser.tags
     assert FOREST.project_name in "".join(parser.text)
+
+
+def test_disclosure_line_carries_the_registrys_japan_ndc_flag_of_the_retirement() -> None:
+    counted = replace(RETIREMENTS[0], counts_toward_japan_ndc=True)
+    report = build_disclosure_report(ORG, 2024, [counted, RETIREMENTS[1]], BATCHES)
+    assert {line.retirement_id: line.counts_toward_japan_ndc for line in report.lines} == {"R1": False, "R2": True}

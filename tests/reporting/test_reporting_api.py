@@ -347,4 +347,4 @@ def test_grpc_reporting_service_serves_eligibility_disclosure_and_lag(database_u
 
         lag = stub.GetReadModelLag(reporting_pb2.GetReadModelLagRequest(), timeout=15)
         applied = {s.source: s.applied_position for s in lag.sources}
-        assert applied == {"issuance": 7, "registry": 14, "trading": 3}
+        assert applied == {"issuance": 8, "registry": 15, "trading": 3}

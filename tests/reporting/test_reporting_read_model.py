@@ -76,7 +76,8 @@ def test_projection_builds_batches_retirements_transfers_and_trades_from_events(
     assert [(t.trade_id, t.batch_id, t.quantity_t, t.price, t.currency, t.settled) for t in trades] == [
         ("trade-1", BATCH_VCS, 20, Decimal("1500.50"), "JPY", True)
     ]
-    assert out == {BATCH_JCREDIT: 105, BATCH_VCS: 20}
+    # VCS: 20 t cancelled by its holder + 20 t cancelled from the buffer pool after the reversal.
+    assert out == {BATCH_JCREDIT: 105, BATCH_VCS: 40}
 
 
 def test_redelivered_event_is_applied_once(engine: Engine) -> None:

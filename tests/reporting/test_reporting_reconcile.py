@@ -65,13 +65,14 @@ class FakeRegistry(registry_pb2_grpc.RegistryServiceServicer):
                     ],
                 ),
                 # 2 t too many held: the registry disagrees with issuance about this batch.
+                # CANCELLED = 5 t by the holder + 20 t from the buffer pool after the reversal.
                 rtypes.BatchTotals(
                     batch_id=BATCH_VCS,
                     minted_quantity_t=500,
                     by_status=[
-                        _status(rtypes.UNIT_STATUS_HELD, 482),
+                        _status(rtypes.UNIT_STATUS_HELD, 462),
                         _status(rtypes.UNIT_STATUS_RETIRED, 15),
-                        _status(rtypes.UNIT_STATUS_CANCELLED, 5),
+                        _status(rtypes.UNIT_STATUS_CANCELLED, 25),
                     ],
                 ),
             ]

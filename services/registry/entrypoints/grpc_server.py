@@ -17,14 +17,17 @@ from services.registry.service import (
     cancel_credits,
     cancel_from_buffer,
     create_organization,
+    held_transfers,
     import_records,
     lock_credits,
     mint_batch,
     open_account,
     queries,
+    reinstate_account,
     retire_credits,
     settle_credits,
     transfer_credits,
+    trusted_accounts,
     unlock_credits,
     use_for_ndc,
 )
@@ -125,6 +128,31 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         self, request: registry_pb2.ImportBlockEventRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> registry_pb2.ImportBlockEventResponse:
         return await self._run(import_records.import_block_event, request)
+
+    async def AddTrustedAccount(  # noqa: N802
+        self, request: registry_pb2.AddTrustedAccountRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> registry_pb2.AddTrustedAccountResponse:
+        return await self._run(trusted_accounts.add_trusted_account_request, request)
+
+    async def RemoveTrustedAccount(  # noqa: N802
+        self, request: registry_pb2.RemoveTrustedAccountRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> registry_pb2.RemoveTrustedAccountResponse:
+        return await self._run(trusted_accounts.remove_trusted_account_request, request)
+
+    async def ApproveTransfer(  # noqa: N802
+        self, request: registry_pb2.ApproveTransferRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> registry_pb2.ApproveTransferResponse:
+        return await self._run(held_transfers.approve_transfer_request, request)
+
+    async def CancelTransfer(  # noqa: N802
+        self, request: registry_pb2.CancelTransferRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> registry_pb2.CancelTransferResponse:
+        return await self._run(held_transfers.cancel_transfer_request, request)
+
+    async def ReinstateAccount(  # noqa: N802
+        self, request: registry_pb2.ReinstateAccountRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> registry_pb2.ReinstateAccountResponse:
+        return await self._run(reinstate_account.reinstate_account_request, request)
 
 
 def register_registry_service(server: Any, deps: RegistryDeps) -> str:

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from carbon.issuance.v1 import types_pb2 as issuance_types
-from carbon.registry.v1 import types_pb2
+from carbon.registry.v1 import events_pb2, types_pb2
 from google.protobuf import json_format
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -29,7 +29,7 @@ from services.registry.adapters import tables as t
 from services.registry.domain.blocks import UnitBlock, UnitStatus
 from services.registry.domain.ledger import NOT_AUTHORIZED
 from services.registry.domain.models import Account, AccountKind, AccountStatus, Batch
-from services.registry.domain.safeguards import SafeguardPolicy
+from services.registry.domain.safeguards import SafeguardPolicy, TransferStatus
 from services.registry.domain.serials import unit_serial
 
 M = TypeVar("M", bound=Message)
@@ -129,6 +129,20 @@ def note_refused_authorization(deps: RegistryDeps, principal: Principal, operati
                 "AccountSuspended",
                 {"account_id": account_id, "failed_authorizations": failures, "last_user_id": actor(principal)},
             )
+            uow.add_event(
+                "account",
+                account_id,
+                events_pb2.AccountSuspended(
+                    account_id=account_id,
+                    organization_id=account.organization_id,
+                    failed_authorizations=failures,
+                    failure_window_s=policy.failed_authorization_window_s,
+                    operation=operation,
+                    suspended_at=timestamp(now),
+                    actor_user_id=actor(principal),
+                    actor_organization_id=actor_org(principal),
+                ),
+            )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -196,6 +210,13 @@ def actor_org(principal: Principal) -> str:
 
 _STATUS_TO_PROTO = {status: types_pb2.UnitStatus.Value(f"UNIT_STATUS_{status.value}") for status in UnitStatus}
 _KIND_TO_PROTO = {kind: types_pb2.AccountKind.Value(f"ACCOUNT_KIND_{kind.value}") for kind in AccountKind}
+_TRANSFER_STATUS_TO_PROTO = {
+    status: types_pb2.TransferStatus.Value(f"TRANSFER_STATUS_{status.value}") for status in TransferStatus
+}
+
+
+def transfer_status_to_proto(status: TransferStatus) -> types_pb2.TransferStatus.ValueType:
+    return _TRANSFER_STATUS_TO_PROTO[status]
 
 
 def status_to_proto(status: UnitStatus) -> types_pb2.UnitStatus.ValueType:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from carbon.registry.v1 import events_pb2, registry_pb2
 from sqlalchemy import Connection, or_, select, update
 
 from carbon_runtime.auth import Principal, require_authenticated
@@ -28,11 +29,16 @@ from services.registry.service.common import (
     RegistryDeps,
     UnitOfWorkLike,
     actor,
+    actor_org,
+    blocks_to_proto,
     can_read_account,
     locked_account,
     locked_batch,
-    note_refused_authorization,
     require_holder_of,
+    require_id,
+    run_idempotent,
+    timestamp,
+    transfer_status_to_proto,
 )
 from services.registry.service.queries import BlockView, block_view
 from services.registry.service.transfer_credits import finish_transfer
@@ -117,22 +123,16 @@ def _complete(uow: UnitOfWorkLike, locked: _Locked, now: datetime) -> None:
     )
 
 
-def _guarded(deps: RegistryDeps, principal: Principal, operation: str, work: Any) -> Any:
-    """Run `work(uow)` in one transaction; a wrong-organization attempt counts against the account."""
-    try:
-        with deps.uow() as uow:
-            return work(uow)
-    except DomainError as err:
-        note_refused_authorization(deps, principal, operation, err)
-        raise
-
-
-def approve_transfer(deps: RegistryDeps, principal: Principal, transfer_id: str) -> None:
+def approve_transfer_request(
+    deps: RegistryDeps, principal: Principal, request: registry_pb2.ApproveTransferRequest
+) -> registry_pb2.ApproveTransferResponse:
     """Four eyes: a second ACCOUNT_HOLDER (another user id) of the sending organization approves.
-    The transfer then completes at once, or when its hold ends if the target is not trusted."""
+    The transfer then completes at once, or when its hold ends if the target is not trusted.
+    Publishes TransferApproved (then CreditsTransferred when it completes at once)."""
     require_authenticated(principal)
+    transfer_id = require_id(request.transfer_id, "transfer_id")
 
-    def work(uow: UnitOfWorkLike) -> None:
+    def effect(uow: UnitOfWorkLike) -> registry_pb2.ApproveTransferResponse:
         locked = _lock_transfer(uow.conn, transfer_id)
         require_holder_of(principal, locked.source, "ACCOUNT_HOLDER")
         status = _require_open_transfer(locked.row)
@@ -155,18 +155,50 @@ def approve_transfer(deps: RegistryDeps, principal: Principal, transfer_id: str)
             .values(status=TransferStatus.HELD.value, approved_by=actor(principal))
         )
         repo.append_journal(uow.conn, actor(principal), "TransferApproved", {"transfer_id": transfer_id})
-        if safeguards.due(TransferStatus.HELD, repo.aware(locked.row.completes_at), now):
+        completes_at = repo.aware(locked.row.completes_at)
+        completes_now = safeguards.due(TransferStatus.HELD, completes_at, now)
+        outcome = TransferStatus.COMPLETED if completes_now else TransferStatus.HELD
+        # The approval is published before the completion it causes: consumers see them in that order.
+        uow.add_event(
+            "batch",
+            locked.row.batch_id,
+            events_pb2.TransferApproved(
+                transfer_id=transfer_id,
+                batch_id=locked.row.batch_id,
+                from_account_id=locked.source.id,
+                to_account_id=locked.target.id,
+                quantity_t=int(locked.row.quantity),
+                status=transfer_status_to_proto(outcome),
+                completes_at=timestamp(completes_at),
+                requested_by_user_id=locked.row.requested_by,
+                idempotency_key=request.idempotency_key,
+                actor_user_id=actor(principal),
+                actor_organization_id=actor_org(principal),
+            ),
+        )
+        if completes_now:
             _complete(uow, locked, now)
+        return registry_pb2.ApproveTransferResponse(
+            transfer_id=transfer_id, status=transfer_status_to_proto(outcome), completes_at=timestamp(completes_at)
+        )
 
-    _guarded(deps, principal, "ApproveTransfer", work)
+    return run_idempotent(deps, principal, "ApproveTransfer", request, registry_pb2.ApproveTransferResponse, effect)
 
 
-def cancel_transfer(deps: RegistryDeps, principal: Principal, transfer_id: str) -> None:
+def approve_transfer(deps: RegistryDeps, principal: Principal, transfer_id: str) -> None:
+    """The GraphQL mutation's form (no idempotency key)."""
+    approve_transfer_request(deps, principal, registry_pb2.ApproveTransferRequest(transfer_id=transfer_id))
+
+
+def cancel_transfer_request(
+    deps: RegistryDeps, principal: Principal, request: registry_pb2.CancelTransferRequest
+) -> registry_pb2.CancelTransferResponse:
     """An ACCOUNT_HOLDER of the sending organization withdraws a held or pending transfer; its
-    units are released to the source account's balance."""
+    units are released to the source account's balance. Publishes TransferCancelled."""
     require_authenticated(principal)
+    transfer_id = require_id(request.transfer_id, "transfer_id")
 
-    def work(uow: UnitOfWorkLike) -> None:
+    def effect(uow: UnitOfWorkLike) -> registry_pb2.CancelTransferResponse:
         locked = _lock_transfer(uow.conn, transfer_id)
         require_holder_of(principal, locked.source, "ACCOUNT_HOLDER")
         _require_open_transfer(locked.row)
@@ -182,8 +214,30 @@ def cancel_transfer(deps: RegistryDeps, principal: Principal, transfer_id: str) 
         repo.append_journal(
             uow.conn, actor(principal), "TransferCancelled", {"transfer_id": transfer_id, "quantity": result.quantity}
         )
+        released = blocks_to_proto(batch, result.affected)
+        uow.add_event(
+            "batch",
+            batch.id,
+            events_pb2.TransferCancelled(
+                transfer_id=transfer_id,
+                batch_id=batch.id,
+                from_account_id=locked.source.id,
+                to_account_id=locked.target.id,
+                quantity_t=result.quantity,
+                blocks=released,
+                idempotency_key=request.idempotency_key,
+                actor_user_id=actor(principal),
+                actor_organization_id=actor_org(principal),
+            ),
+        )
+        return registry_pb2.CancelTransferResponse(transfer_id=transfer_id, blocks=released, quantity_t=result.quantity)
 
-    _guarded(deps, principal, "CancelTransfer", work)
+    return run_idempotent(deps, principal, "CancelTransfer", request, registry_pb2.CancelTransferResponse, effect)
+
+
+def cancel_transfer(deps: RegistryDeps, principal: Principal, transfer_id: str) -> None:
+    """The GraphQL mutation's form (no idempotency key)."""
+    cancel_transfer_request(deps, principal, registry_pb2.CancelTransferRequest(transfer_id=transfer_id))
 
 
 def complete_due_transfers(deps: RegistryDeps, *, account_id: str | None = None, limit: int = 100) -> int:

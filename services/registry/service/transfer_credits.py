@@ -28,6 +28,7 @@ from services.registry.service.common import (
     require_some_held,
     run_idempotent,
     timestamp,
+    transfer_status_to_proto,
 )
 
 
@@ -229,7 +230,28 @@ def hold_transfer(
             "completes_at": plan.completes_at.isoformat(),
         },
     )
-    return registry_pb2.TransferResponse(transfer_id=transfer_id, blocks=blocks_to_proto(batch, result.affected))
+    locked = blocks_to_proto(batch, result.affected)
+    # Keyed by the batch like the CreditsTransferred or TransferCancelled that ends the hold.
+    uow.add_event(
+        "batch",
+        batch.id,
+        events_pb2.TransferHeld(
+            transfer_id=transfer_id,
+            batch_id=batch.id,
+            from_account_id=source.id,
+            from_organization_id=source.organization_id,
+            to_account_id=target.id,
+            to_organization_id=target.organization_id,
+            quantity_t=quantity,
+            status=transfer_status_to_proto(plan.status),
+            completes_at=timestamp(plan.completes_at),
+            blocks=locked,
+            idempotency_key=idempotency_key,
+            actor_user_id=actor(principal),
+            actor_organization_id=actor_org(principal),
+        ),
+    )
+    return registry_pb2.TransferResponse(transfer_id=transfer_id, blocks=locked)
 
 
 def transfer_credits(

@@ -125,6 +125,8 @@ retirements = Table(
     Column("offset_emissions", String(64), nullable=True),  # exact decimal text
     Column("activity_description", Text, nullable=False),
     Column("retired_at", DateTime(timezone=True), nullable=False),
+    # The registry's record that Japan counts this retirement toward its NDC (JCM, reductions from 2021).
+    Column("counts_toward_japan_ndc", Boolean, nullable=False),
 )
 
 cancellations = Table(
@@ -173,6 +175,33 @@ transfers = Table(
     Column("onset_fiscal_year", Integer, nullable=False),
     Column("trade_id", String(64), nullable=False),
     Column("transferred_at", DateTime(timezone=True), nullable=False),
+)
+
+# From issuance ReversalReported: stored carbon lost, to be compensated from the program's buffer pool.
+reversals = Table(
+    "rm_reversals",
+    metadata,
+    Column("reversal_id", String(64), primary_key=True),
+    Column("project_id", String(64), nullable=False, index=True),
+    Column("batch_id", String(64), nullable=False),  # "" when not attributed to one batch
+    Column("reversed_quantity_t", BigInteger, nullable=False),
+    Column("occurred_on", Date, nullable=False),
+    Column("description", Text, nullable=False),
+)
+
+# From registry BufferCancelled: one row per batch whose buffer units one cancellation took (a pool-wide
+# cancellation may span several batches; the blocks name them).
+buffer_cancellations = Table(
+    "rm_buffer_cancellations",
+    metadata,
+    Column("cancellation_id", String(64), primary_key=True),
+    Column("batch_id", String(64), primary_key=True),
+    Column("buffer_account_id", String(64), nullable=False),
+    Column("quantity_t", BigInteger, nullable=False),
+    Column("serial_ranges", Text, nullable=False),
+    Column("reversal_id", String(64), nullable=False, index=True),
+    Column("reason", Text, nullable=False),
+    Column("cancelled_at", DateTime(timezone=True), nullable=False),
 )
 
 instruments = Table(
@@ -231,6 +260,8 @@ READ_MODEL_TABLES: tuple[Table, ...] = (
     retirements,
     cancellations,
     ndc_uses,
+    reversals,
+    buffer_cancellations,
     transfers,
     instruments,
     trades,

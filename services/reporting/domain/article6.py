@@ -36,8 +36,12 @@ How platform events map to actions:
 - transfer leaving the host Party -> FIRST_TRANSFER (NDC-authorized or first transfer defined at transfer);
   other cross-border transfers -> TRANSFER (transferring Party) and ACQUISITION (acquiring Party);
   transfers inside one Party are not international and are not reported;
-- NDC use (償却) -> USE towards NDC; SHK_ADJUSTMENT retirement -> USE towards NDC by the retiring
-  organization's Party (Japan counts SHK-retired JCM credits toward its NDC, DOMAIN.md §4);
+- NDC use (償却) -> USE towards NDC by the using Party;
+- retirement (無効化) the registry marked `counts_toward_japan_ndc` -> USE towards NDC by Japan ("JP"),
+  whatever the retirement's purpose (SHK adjustment or voluntary offsetting) and whichever organization
+  retired: Japan counts retired JCM credits for reductions from 2021-01-01 toward its NDC (DOMAIN.md §4).
+  The registry's flag is the only authority; the retirement's purpose is not (an SHK_ADJUSTMENT
+  retirement of an ITMO the registry did not mark, e.g. a pre-2021 JCM vintage, counts toward no NDC);
 - cancellation for CORSIA / another international scheme -> USE towards OIMP, preceded by a FIRST_TRANSFER
   when the host defined first transfer at use or cancellation;
 - any other retirement or cancellation -> VOLUNTARY_CANCELLATION.
@@ -59,10 +63,12 @@ from .facts import (
     CreditType,
     NdcUseFacts,
     RetirementFacts,
-    RetirementPurpose,
     TransferFacts,
     require_aware,
 )
+
+# The Party that counts JCM retirements toward its NDC (ISO 3166-1 alpha-2, as every Party here).
+JAPAN_PARTY = "JP"
 
 
 class AuthorizedPurpose(enum.StrEnum):
@@ -360,8 +366,9 @@ def build_article6_report(
         if itmo is None:
             continue
         day = _day(retirement.retired_at, f"retirement {retirement.retirement_id}")
-        party = builder.party_of(retirement.organization_id)
-        is_ndc = retirement.purpose is RetirementPurpose.SHK_ADJUSTMENT
+        is_ndc = retirement.counts_toward_japan_ndc
+        # Japan, not the retiring organization's Party, is the Party using the ITMO toward its NDC.
+        party = JAPAN_PARTY if is_ndc else builder.party_of(retirement.organization_id)
         for block, quantity in builder.blocks(itmo, retirement.serial_ranges, retirement.quantity_t):
             builder.add(
                 itmo,

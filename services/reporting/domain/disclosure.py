@@ -51,6 +51,8 @@ class DisclosureLine:
     serial_ranges: tuple[str, ...]
     beneficiary: str
     selection_rationale: str
+    # Extra to §6.1.2: Japan counts this retirement toward its NDC (JCM, reductions from 2021).
+    counts_toward_japan_ndc: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,7 @@ def _line(retirement: RetirementFacts, batch: BatchFacts) -> DisclosureLine:
         serial_ranges=retirement.serial_ranges,
         beneficiary=retirement.beneficiary,
         selection_rationale=retirement.selection_rationale,
+        counts_toward_japan_ndc=retirement.counts_toward_japan_ndc,
     )
 
 

@@ -147,6 +147,9 @@ class RetirementFacts:
     offset_emissions_tco2e: Decimal | None = None
     # Why these credits were chosen / which internal rule was followed (METI report §6.1.2).
     selection_rationale: str = ""
+    # The registry's record that Japan counts this retirement toward its NDC (JCM credits for reductions
+    # from 2021-01-01, DOMAIN.md §4); the registry decides it, reporting never re-derives it.
+    counts_toward_japan_ndc: bool = False
 
 
 @dataclass(frozen=True, slots=True)

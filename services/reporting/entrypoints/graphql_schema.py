@@ -28,6 +28,7 @@ from services.reporting.domain import article6 as article6_domain
 from services.reporting.domain import disclosure as disclosure_domain
 from services.reporting.domain import eligibility as eligibility_domain
 from services.reporting.domain import facts
+from services.reporting.domain import permanence as permanence_domain
 from services.reporting.domain import shk as shk_domain
 from services.reporting.domain import statistics as statistics_domain
 from services.reporting.service.reports import ReportingHandlers
@@ -148,6 +149,9 @@ class DisclosureLine:
     beneficiary: str
     serial_ranges: list[str]
     selection_rationale: str
+    counts_toward_japan_ndc: bool = strawberry.field(
+        description="Japan counts this retirement toward its NDC (JCM credits for reductions from 2021)."
+    )
 
 
 @strawberry.type
@@ -185,6 +189,7 @@ def _disclosure(report: disclosure_domain.DisclosureReport) -> DisclosureReport:
                 beneficiary=line.beneficiary,
                 serial_ranges=list(line.serial_ranges),
                 selection_rationale=line.selection_rationale,
+                counts_toward_japan_ndc=line.counts_toward_japan_ndc,
             )
             for line in report.lines
         ],
@@ -317,6 +322,49 @@ def _article6(report: article6_domain.Article6Report) -> Article6Report:
     )
 
 
+@strawberry.type(description="A reversal (stored carbon lost) and what the buffer pool has compensated.")
+class BufferReversal:
+    reversal_id: strawberry.ID
+    project_id: strawberry.ID
+    batch_id: strawberry.ID | None
+    quantity: Tonnes
+    occurred_on: date
+    description: str
+    cancelled: Tonnes = strawberry.field(description="Buffer tonnes cancelled for this reversal so far.")
+    shortfall: Tonnes = strawberry.field(description="Reversed tonnes not yet compensated from the buffer.")
+
+
+@strawberry.type(description="A program's buffer pool: set aside at issuance, cancelled on reversal.")
+class BufferPool:
+    program_id: str
+    buffer_issued: Tonnes
+    cancelled_for_reversals: Tonnes
+    remaining: Tonnes
+    reversals: list[BufferReversal]
+
+
+def _buffer_pool(pool: permanence_domain.BufferPool) -> BufferPool:
+    return BufferPool(
+        program_id=pool.program_id,
+        buffer_issued=Tonnes(pool.buffer_issued_t),
+        cancelled_for_reversals=Tonnes(pool.cancelled_for_reversals_t),
+        remaining=Tonnes(pool.remaining_t),
+        reversals=[
+            BufferReversal(
+                reversal_id=strawberry.ID(r.reversal_id),
+                project_id=strawberry.ID(r.project_id),
+                batch_id=strawberry.ID(r.batch_id) if r.batch_id else None,
+                quantity=Tonnes(r.reversed_quantity_t),
+                occurred_on=r.occurred_on,
+                description=r.description,
+                cancelled=Tonnes(r.cancelled_t),
+                shortfall=Tonnes(r.shortfall_t),
+            )
+            for r in pool.reversals
+        ],
+    )
+
+
 @strawberry.type(description="Tonnes by year, program, credit type and category.")
 class MarketVolume:
     year: int
@@ -437,6 +485,10 @@ class Query:
         return CreditMarketStatistics(
             issuance=_volumes(stats.issuance), retirements=_volumes(stats.retirements), prices=_prices(stats.prices)
         )
+
+    @strawberry.field(description="Public: a program's buffer pool and the reversals it compensates.")
+    def buffer_pool(self, info: Info, program_id: str) -> BufferPool:
+        return _buffer_pool(_handlers(info).buffer_pool(program_id))
 
     @strawberry.field(description="Daily VWAP of settled trades for one credit category.")
     def price_index(self, info: Info, category: CreditCategory) -> list[PriceIndexPoint]:

@@ -262,6 +262,7 @@ def on_credits_retired(conn: Connection, env: Envelope, ev: registry_events.Cred
             "offset_emissions": _decimal_text(ev.offset_emissions_decimal),
             "activity_description": ev.activity_description,
             "retired_at": _instant(ev.retired_at, _instant(env.occurred_at, datetime.now(UTC))),
+            "counts_toward_japan_ndc": ev.counts_toward_japan_ndc,
         },
     )
 
@@ -300,6 +301,37 @@ def on_credits_used_for_ndc(conn: Connection, env: Envelope, ev: registry_events
             "used_at": _instant(ev.used_at, _instant(env.occurred_at, datetime.now(UTC))),
         },
     )
+
+
+def on_buffer_cancelled(conn: Connection, env: Envelope, ev: registry_events.BufferCancelled) -> None:
+    # Tonnes per batch from the blocks (a pool-wide cancellation names several batches); without blocks
+    # the whole quantity is the named batch's.
+    per_batch: dict[str, int] = {}
+    for block in ev.blocks:
+        per_batch[block.batch_id] = per_batch.get(block.batch_id, 0) + block.quantity_t
+    if not per_batch:
+        if not ev.batch_id:
+            raise MalformedEventError(f"buffer cancellation {ev.cancellation_id} names neither a batch nor blocks")
+        per_batch[ev.batch_id] = ev.quantity_t
+    if sum(per_batch.values()) != ev.quantity_t:
+        raise MalformedEventError(f"buffer cancellation {ev.cancellation_id}: blocks do not add up to quantity_t")
+    cancelled_at = _instant(env.occurred_at, datetime.now(UTC))
+    for batch_id, quantity_t in sorted(per_batch.items()):
+        ranges = _block_ranges(ev.blocks, batch_id) or (list(ev.serial_ranges) if batch_id == ev.batch_id else [])
+        _insert_once(
+            conn,
+            tables.buffer_cancellations,
+            {
+                "cancellation_id": ev.cancellation_id,
+                "batch_id": batch_id,
+                "buffer_account_id": ev.buffer_account_id,
+                "quantity_t": quantity_t,
+                "serial_ranges": _ranges(ranges),
+                "reversal_id": ev.reversal_id,
+                "reason": ev.reason,
+                "cancelled_at": cancelled_at,
+            },
+        )
 
 
 # --- issuance -----------------------------------------------------------------------------------------
@@ -342,6 +374,23 @@ def on_credits_issued(conn: Connection, env: Envelope, ev: issuance_events.Credi
             "serial_end": ev.serial_end,
             "holder_account_id": ev.holder_account_id,
             "issued_at": _instant(env.occurred_at, datetime.now(UTC)),
+        },
+    )
+
+
+def on_reversal_reported(conn: Connection, env: Envelope, ev: issuance_events.ReversalReported) -> None:
+    if ev.reversed_quantity_t <= 0:
+        raise MalformedEventError(f"reversal {ev.reversal_id} reverses no tonnes")
+    _insert_once(
+        conn,
+        tables.reversals,
+        {
+            "reversal_id": ev.reversal_id,
+            "project_id": ev.project_id,
+            "batch_id": ev.batch_id,
+            "reversed_quantity_t": ev.reversed_quantity_t,
+            "occurred_on": _required_date(ev.occurred_on, "occurred_on"),
+            "description": ev.description,
         },
     )
 
@@ -409,9 +458,11 @@ PROJECTORS: dict[str, Projector] = {
     "carbon.registry.v1.CreditsRetired": on_credits_retired,
     "carbon.registry.v1.CreditsCancelled": on_credits_cancelled,
     "carbon.registry.v1.CreditsUsedForNdc": on_credits_used_for_ndc,
+    "carbon.registry.v1.BufferCancelled": on_buffer_cancelled,
     "carbon.issuance.v1.ProjectCreated": on_project_created,
     "carbon.issuance.v1.ProjectRegistered": on_project_registered,
     "carbon.issuance.v1.CreditsIssued": on_credits_issued,
+    "carbon.issuance.v1.ReversalReported": on_reversal_reported,
     "carbon.trading.v1.InstrumentCreated": on_instrument_created,
     "carbon.trading.v1.TradeExecuted": on_trade_executed,
     "carbon.trading.v1.TradeSettled": on_trade_settled,

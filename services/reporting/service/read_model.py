@@ -33,6 +33,7 @@ from services.reporting.domain.facts import (
     TradeFacts,
     TransferFacts,
 )
+from services.reporting.domain.permanence import BufferCancellationFacts, ReversalFacts
 
 
 def aware(moment: datetime) -> datetime:
@@ -153,6 +154,7 @@ def load_retirements(conn: Connection, organization_id: str | None = None) -> li
             retired_at=aware(r.retired_at),
             offset_emissions_tco2e=None if r.offset_emissions is None else Decimal(r.offset_emissions),
             selection_rationale=r.activity_description,
+            counts_toward_japan_ndc=bool(r.counts_toward_japan_ndc),
         )
         for r in conn.execute(q.order_by(t.c.retirement_id))
     ]
@@ -256,10 +258,41 @@ def account_organizations(conn: Connection) -> dict[str, str]:
     return {r.account_id: r.organization_id for r in conn.execute(select(t))}
 
 
+def load_reversals(conn: Connection) -> list[ReversalFacts]:
+    t = tables.reversals
+    return [
+        ReversalFacts(
+            reversal_id=r.reversal_id,
+            project_id=r.project_id,
+            batch_id=r.batch_id,
+            reversed_quantity_t=int(r.reversed_quantity_t),
+            occurred_on=r.occurred_on,
+            description=r.description,
+        )
+        for r in conn.execute(select(t).order_by(t.c.reversal_id))
+    ]
+
+
+def load_buffer_cancellations(conn: Connection) -> list[BufferCancellationFacts]:
+    t = tables.buffer_cancellations
+    return [
+        BufferCancellationFacts(
+            cancellation_id=r.cancellation_id,
+            batch_id=r.batch_id,
+            quantity_t=int(r.quantity_t),
+            reversal_id=r.reversal_id,
+            cancelled_at=aware(r.cancelled_at),
+            reason=r.reason,
+        )
+        for r in conn.execute(select(t).order_by(t.c.cancellation_id, t.c.batch_id))
+    ]
+
+
 def out_of_circulation_by_batch(conn: Connection) -> dict[str, int]:
-    """Retired + cancelled + NDC-used tonnes per batch (the contract's `retiredQuantity`)."""
+    """Retired + cancelled + NDC-used tonnes per batch (the contract's `retiredQuantity`). Units
+    cancelled from the buffer pool after a reversal are CANCELLED in the registry too, so they count."""
     totals: dict[str, int] = {}
-    for table in (tables.retirements, tables.cancellations, tables.ndc_uses):
+    for table in (tables.retirements, tables.cancellations, tables.ndc_uses, tables.buffer_cancellations):
         for r in conn.execute(select(table.c.batch_id, table.c.quantity_t)):
             totals[r.batch_id] = totals.get(r.batch_id, 0) + int(r.quantity_t)
     return totals

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from carbon_runtime.auth import Principal, require_authenticated, require_role
 from carbon_runtime.errors import DomainError, ErrorCode, not_found
 from carbon_runtime.uow import UnitOfWork
-from services.reporting.domain import article6, disclosure, reconciliation, shk, statistics
+from services.reporting.domain import article6, disclosure, permanence, reconciliation, shk, statistics
 from services.reporting.domain import eligibility as eligibility_rules
 from services.reporting.domain.facts import BatchFacts, CreditCategory, InstitutionalUse, UnitStatus
 from services.reporting.service import read_model
@@ -166,6 +166,16 @@ class ReportingHandlers:
             cancellations=cancellations,
             ndc_uses=ndc_uses,
         )
+
+    # --- buffer pool (public) --------------------------------------------------------------------------------
+
+    def buffer_pool(self, program_id: str) -> permanence.BufferPool:
+        """Public registry data: the program's buffer, what reversals took from it and what is still owed."""
+        with self.engine.connect() as conn:
+            batches = read_model.batch_facts(read_model.load_batches(conn))
+            reversals = read_model.load_reversals(conn)
+            cancellations = read_model.load_buffer_cancellations(conn)
+        return permanence.build_buffer_pool(program_id, batches, reversals, cancellations)
 
     # --- market statistics (public) ------------------------------------------------------------------------
 

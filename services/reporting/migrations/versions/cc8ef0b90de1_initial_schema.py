@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 590e9f1cce62
+Revision ID: cc8ef0b90de1
 Revises: 
-Create Date: 2026-11-29 11:11:21.696649
+Create Date: 2026-11-29 12:28:04.282452
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '590e9f1cce62'
+revision: str = 'cc8ef0b90de1'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -105,6 +105,20 @@ def upgrade() -> None:
     sa.Column('minted_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('batch_id')
     )
+    op.create_table('rm_buffer_cancellations',
+    sa.Column('cancellation_id', sa.String(length=64), nullable=False),
+    sa.Column('batch_id', sa.String(length=64), nullable=False),
+    sa.Column('buffer_account_id', sa.String(length=64), nullable=False),
+    sa.Column('quantity_t', sa.BigInteger(), nullable=False),
+    sa.Column('serial_ranges', sa.Text(), nullable=False),
+    sa.Column('reversal_id', sa.String(length=64), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('cancellation_id', 'batch_id')
+    )
+    with op.batch_alter_table('rm_buffer_cancellations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rm_buffer_cancellations_reversal_id'), ['reversal_id'], unique=False)
+
     op.create_table('rm_cancellations',
     sa.Column('cancellation_id', sa.String(length=64), nullable=False),
     sa.Column('batch_id', sa.String(length=64), nullable=False),
@@ -171,11 +185,24 @@ def upgrade() -> None:
     sa.Column('offset_emissions', sa.String(length=64), nullable=True),
     sa.Column('activity_description', sa.Text(), nullable=False),
     sa.Column('retired_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('counts_toward_japan_ndc', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('retirement_id')
     )
     with op.batch_alter_table('rm_retirements', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rm_retirements_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_rm_retirements_organization_id'), ['organization_id'], unique=False)
+
+    op.create_table('rm_reversals',
+    sa.Column('reversal_id', sa.String(length=64), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('batch_id', sa.String(length=64), nullable=False),
+    sa.Column('reversed_quantity_t', sa.BigInteger(), nullable=False),
+    sa.Column('occurred_on', sa.Date(), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('reversal_id')
+    )
+    with op.batch_alter_table('rm_reversals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rm_reversals_project_id'), ['project_id'], unique=False)
 
     op.create_table('rm_source_progress',
     sa.Column('source', sa.String(length=32), nullable=False),
@@ -241,6 +268,10 @@ def downgrade() -> None:
     op.drop_table('rm_trades')
     op.drop_table('rm_trade_deliveries')
     op.drop_table('rm_source_progress')
+    with op.batch_alter_table('rm_reversals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rm_reversals_project_id'))
+
+    op.drop_table('rm_reversals')
     with op.batch_alter_table('rm_retirements', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_rm_retirements_organization_id'))
         batch_op.drop_index(batch_op.f('ix_rm_retirements_batch_id'))
@@ -258,6 +289,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_rm_cancellations_batch_id'))
 
     op.drop_table('rm_cancellations')
+    with op.batch_alter_table('rm_buffer_cancellations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rm_buffer_cancellations_reversal_id'))
+
+    op.drop_table('rm_buffer_cancellations')
     op.drop_table('rm_batches_minted')
     op.drop_table('rm_batches_issued')
     with op.batch_alter_table('rm_accounts', schema=None) as batch_op:
