@@ -4,14 +4,12 @@ towards a target (e.g. CORSIA). Permanent: they reach the organization's CANCELL
 from __future__ import annotations
 
 from carbon.registry.v1 import events_pb2, registry_pb2, types_pb2
-from sqlalchemy import insert
 
 from carbon_runtime.auth import Principal, require_authenticated
 from services.registry.adapters import repository as repo
 from services.registry.adapters import tables as t
 from services.registry.domain import ledger
-from services.registry.domain.canonical import canonical_json
-from services.registry.domain.certificates import CertificateKind, build_certificate, certificate_id_for
+from services.registry.domain.certificates import CertificateKind
 from services.registry.domain.models import AccountKind
 from services.registry.service.common import (
     RegistryDeps,
@@ -26,7 +24,7 @@ from services.registry.service.common import (
     run_idempotent,
     timestamp,
 )
-from services.registry.service.permanent_use import take_units
+from services.registry.service.permanent_use import record_use, take_units
 from services.registry.service.retire_credits import require_beneficiary
 
 
@@ -67,40 +65,18 @@ def cancel_credits(
                 "beneficiary": beneficiary,
             },
         )
-        certificate = build_certificate(
-            CertificateKind.CANCELLATION,
-            used.batch,
-            used.result.affected,
+        record_use(
+            uow,
+            used,
+            kind=CertificateKind.CANCELLATION,
+            table=t.cancellations,
+            use_id=cancellation_id,
             account_id=account_id,
+            quantity=quantity,
+            entry=entry,
             beneficiary=beneficiary,
             purpose=purpose,
-            journal_entry=entry,
-        )
-        certificate_id = certificate_id_for(CertificateKind.CANCELLATION, entry)
-        uow.conn.execute(
-            insert(t.cancellations).values(
-                id=cancellation_id,
-                batch_id=batch_id,
-                account_id=account_id,
-                organization_id=used.source.organization_id,
-                sink_account_id=used.sink.id,
-                quantity=quantity,
-                blocks=repo.blocks_json(used.result.affected),
-                certificate_id=certificate_id,
-                journal_sequence=entry.sequence,
-                occurred_at=entry.occurred_at,
-                purpose=purpose,
-                beneficiary=beneficiary,
-            )
-        )
-        uow.conn.execute(
-            insert(t.certificates).values(
-                id=certificate_id,
-                kind=CertificateKind.CANCELLATION.value,
-                operation_id=cancellation_id,
-                body=canonical_json(certificate),
-                journal_sequence=entry.sequence,
-            )
+            columns={"purpose": purpose, "beneficiary": beneficiary},
         )
         blocks = blocks_to_proto(used.batch, used.result.affected)
         uow.add_event(

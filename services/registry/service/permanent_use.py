@@ -4,12 +4,19 @@ on demand), where they stay in a terminal status for ever."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Table, insert
 
 from carbon_runtime.auth import Principal
 from services.registry.adapters import repository as repo
+from services.registry.adapters import tables as t
 from services.registry.domain.blocks import OperationResult, UnitBlock
+from services.registry.domain.canonical import canonical_json
+from services.registry.domain.certificates import CertificateKind, build_certificate, certificate_id_for
+from services.registry.domain.journal import JournalEntry
 from services.registry.domain.models import Account, AccountKind, Batch
 from services.registry.domain.serials import format_serial_range
 from services.registry.service.common import UnitOfWorkLike, locked_account, locked_batch, require_some_held
@@ -69,3 +76,62 @@ def take_units(
     repo.write_result(conn, result)
     repo.check_batch_ledger(conn, batch, result)
     return PermanentUse(batch, source, sink, result)
+
+
+def record_use(
+    uow: UnitOfWorkLike,
+    used: PermanentUse,
+    *,
+    kind: CertificateKind,
+    table: Table,
+    use_id: str,
+    account_id: str,
+    quantity: int,
+    entry: JournalEntry,
+    beneficiary: str,
+    purpose: str,
+    columns: Mapping[str, object],
+    retirement_year: int | None = None,
+    offset_emissions_t: Decimal | None = None,
+) -> str:
+    """Write the use's row (retirement, cancellation or NDC use) and its certificate, which quotes the
+    journal entry's hash so anyone can verify it. Returns the certificate id."""
+    certificate = build_certificate(
+        kind,
+        used.batch,
+        used.result.affected,
+        account_id=account_id,
+        beneficiary=beneficiary,
+        purpose=purpose,
+        journal_entry=entry,
+        retirement_year=retirement_year,
+        offset_emissions_t=offset_emissions_t,
+    )
+    certificate_id = certificate_id_for(kind, entry)
+    uow.conn.execute(
+        insert(table),
+        {
+            "id": use_id,
+            "batch_id": used.batch.id,
+            "account_id": account_id,
+            "organization_id": used.source.organization_id,
+            "sink_account_id": used.sink.id,
+            "quantity": quantity,
+            "blocks": repo.blocks_json(used.result.affected),
+            "certificate_id": certificate_id,
+            "journal_sequence": entry.sequence,
+            "occurred_at": entry.occurred_at,
+            **columns,
+        },
+    )
+    uow.conn.execute(
+        insert(t.certificates),
+        {
+            "id": certificate_id,
+            "kind": kind.value,
+            "operation_id": use_id,
+            "body": canonical_json(certificate),
+            "journal_sequence": entry.sequence,
+        },
+    )
+    return certificate_id

@@ -8,15 +8,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from carbon.registry.v1 import events_pb2, registry_pb2, types_pb2
-from sqlalchemy import insert
 
 from carbon_runtime.auth import Principal, require_authenticated
 from carbon_runtime.errors import invalid
 from services.registry.adapters import repository as repo
 from services.registry.adapters import tables as t
 from services.registry.domain import ledger
-from services.registry.domain.canonical import canonical_json
-from services.registry.domain.certificates import CertificateKind, build_certificate, certificate_id_for
+from services.registry.domain.certificates import CertificateKind
 from services.registry.domain.fiscal import counts_toward_japan_ndc
 from services.registry.domain.models import AccountKind
 from services.registry.service.common import (
@@ -32,7 +30,7 @@ from services.registry.service.common import (
     run_idempotent,
     timestamp,
 )
-from services.registry.service.permanent_use import take_units
+from services.registry.service.permanent_use import record_use, take_units
 
 MIN_RETIREMENT_YEAR = 1990
 MAX_RETIREMENT_YEAR = 2200
@@ -132,31 +130,20 @@ def retire_credits(
                 "counts_toward_japan_ndc": toward_ndc,
             },
         )
-        certificate = build_certificate(
-            CertificateKind.RETIREMENT,
-            used.batch,
-            used.result.affected,
+        record_use(
+            uow,
+            used,
+            kind=CertificateKind.RETIREMENT,
+            table=t.retirements,
+            use_id=retirement_id,
             account_id=account_id,
+            quantity=quantity,
+            entry=entry,
             beneficiary=beneficiary,
             purpose=purpose,
-            journal_entry=entry,
             retirement_year=request.retirement_year,
             offset_emissions_t=offset,
-        )
-        certificate_id = certificate_id_for(CertificateKind.RETIREMENT, entry)
-        uow.conn.execute(
-            insert(t.retirements),
-            {
-                "id": retirement_id,
-                "batch_id": batch_id,
-                "account_id": account_id,
-                "organization_id": used.source.organization_id,
-                "sink_account_id": used.sink.id,
-                "quantity": quantity,
-                "blocks": repo.blocks_json(used.result.affected),
-                "certificate_id": certificate_id,
-                "journal_sequence": entry.sequence,
-                "occurred_at": entry.occurred_at,
+            columns={
                 "purpose": purpose,
                 "beneficiary": beneficiary,
                 "retirement_year": request.retirement_year,
@@ -165,16 +152,6 @@ def retire_credits(
                 "reporting_period_start": period_start,
                 "reporting_period_end": period_end,
                 "counts_toward_japan_ndc": toward_ndc,
-            },
-        )
-        uow.conn.execute(
-            insert(t.certificates),
-            {
-                "id": certificate_id,
-                "kind": CertificateKind.RETIREMENT.value,
-                "operation_id": retirement_id,
-                "body": canonical_json(certificate),
-                "journal_sequence": entry.sequence,
             },
         )
         blocks = blocks_to_proto(used.batch, used.result.affected)

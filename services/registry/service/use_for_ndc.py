@@ -5,15 +5,13 @@ the use is the state's accounting act, not the holder's claim."""
 from __future__ import annotations
 
 from carbon.registry.v1 import events_pb2, registry_pb2
-from sqlalchemy import insert
 
 from carbon_runtime.auth import Principal, require_role
 from carbon_runtime.errors import invalid
 from services.registry.adapters import repository as repo
 from services.registry.adapters import tables as t
 from services.registry.domain import ledger
-from services.registry.domain.canonical import canonical_json
-from services.registry.domain.certificates import CertificateKind, build_certificate, certificate_id_for
+from services.registry.domain.certificates import CertificateKind
 from services.registry.domain.models import AccountKind, validate_country
 from services.registry.service.common import (
     RegistryDeps,
@@ -26,7 +24,7 @@ from services.registry.service.common import (
     run_idempotent,
     timestamp,
 )
-from services.registry.service.permanent_use import take_units
+from services.registry.service.permanent_use import record_use, take_units
 
 
 def use_for_ndc(
@@ -69,40 +67,18 @@ def use_for_ndc(
                 "ndc_year": request.ndc_year,
             },
         )
-        certificate = build_certificate(
-            CertificateKind.NDC_USE,
-            used.batch,
-            used.result.affected,
+        record_use(
+            uow,
+            used,
+            kind=CertificateKind.NDC_USE,
+            table=t.ndc_uses,
+            use_id=ndc_use_id,
             account_id=account_id,
+            quantity=quantity,
+            entry=entry,
             beneficiary=country,
             purpose=purpose,
-            journal_entry=entry,
-        )
-        certificate_id = certificate_id_for(CertificateKind.NDC_USE, entry)
-        uow.conn.execute(
-            insert(t.ndc_uses).values(
-                id=ndc_use_id,
-                batch_id=batch_id,
-                account_id=account_id,
-                organization_id=used.source.organization_id,
-                sink_account_id=used.sink.id,
-                quantity=quantity,
-                blocks=repo.blocks_json(used.result.affected),
-                certificate_id=certificate_id,
-                journal_sequence=entry.sequence,
-                occurred_at=entry.occurred_at,
-                ndc_country=country,
-                ndc_year=request.ndc_year,
-            )
-        )
-        uow.conn.execute(
-            insert(t.certificates).values(
-                id=certificate_id,
-                kind=CertificateKind.NDC_USE.value,
-                operation_id=ndc_use_id,
-                body=canonical_json(certificate),
-                journal_sequence=entry.sequence,
-            )
+            columns={"ndc_country": country, "ndc_year": request.ndc_year},
         )
         blocks = blocks_to_proto(used.batch, used.result.affected)
         uow.add_event(
