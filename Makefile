@@ -64,7 +64,7 @@ import-sample: protos ## import the shared registry exports into the dev stack's
 	$(PY) -m importers.cli ../shared/data/registry-exports
 
 token: setup ## print a dev token: make token ARGS="--sub alice --org ORG --role ACCOUNT_HOLDER"
-	@$(PY) -m carbon_runtime.auth $(ARGS)
+	@$(PY) -m carbon_runtime.transport.auth $(ARGS)
 
 clean: ## remove generated code, caches and local data (var/)
 	rm -rf gen var .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -13,9 +13,9 @@ import strawberry
 from fastapi import FastAPI
 from strawberry.extensions import ParserCache, ValidationCache
 
-from carbon_runtime.auth import TokenVerifier
-from carbon_runtime.graphql_runtime import build_schema, create_http_app, schema_extensions
 from carbon_runtime.settings import ServiceSettings
+from carbon_runtime.transport.auth import TokenVerifier
+from carbon_runtime.transport.graphql_runtime import build_schema, create_http_app, schema_extensions
 
 
 @strawberry.type

@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import ratio
-from carbon_runtime.auth import TokenVerifier
-from carbon_runtime.devstack import free_port
-from carbon_runtime.grpc_runtime import build_server
-from carbon_runtime.migrations import upgrade
+from carbon_runtime.persistence.migrations import upgrade
 from carbon_runtime.settings import AuthSettings
+from carbon_runtime.transport.auth import TokenVerifier
+from carbon_runtime.transport.grpc_runtime import build_server
 from importers.plan import REGISTRY_FOLDERS, build_plan, plan_outcomes, read_directory
+from tooling.devstack import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -33,9 +33,9 @@ import httpx
 from carbon.trading.v1 import trading_pb2, trading_pb2_grpc, types_pb2
 
 from bench.common import latency_summary, percentile_ms, ratio, timed_loop
-from carbon_runtime.auth import issue_dev_token
-from carbon_runtime.devstack import SERVICES, DevStack, StackConfig
 from carbon_runtime.settings import DEV_JWT_SECRET
+from carbon_runtime.transport.auth import issue_dev_token
+from tooling.devstack import SERVICES, DevStack, StackConfig
 
 ADMIN = issue_dev_token(
     DEV_JWT_SECRET, "bench-admin", None, ("REGISTRY_ADMIN", "PROGRAM_ADMIN", "EXCHANGE_ADMIN", "AUDITOR")

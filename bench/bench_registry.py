@@ -29,9 +29,9 @@ from carbon.registry.v1 import registry_pb2, types_pb2
 from sqlalchemy import BigInteger, Column, Engine, Integer, MetaData, String, Table, insert, text, update
 
 from bench.common import latency_summary, pg_available, pg_database, ratio, timed_loop
-from carbon_runtime.auth import Principal
-from carbon_runtime.bootstrap import build_core
-from carbon_runtime.migrations import upgrade
+from carbon_runtime.ops.bootstrap import build_core
+from carbon_runtime.persistence.migrations import upgrade
+from carbon_runtime.transport.auth import Principal
 from services.registry.adapters import tables as t
 from services.registry.domain.models import Batch, CreditBasis, CreditCategory, CreditType
 from services.registry.domain.serials import unit_serial

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from carbon.issuance.v1 import issuance_pb2, issuance_pb2_grpc
 from carbon.registry.v1 import registry_pb2, registry_pb2_grpc
 
-from carbon_runtime.auth import issue_dev_token
-from carbon_runtime.grpc_runtime import GrpcClient
 from carbon_runtime.settings import DEV_JWT_SECRET
+from carbon_runtime.transport.auth import issue_dev_token
+from carbon_runtime.transport.grpc_runtime import GrpcClient
 from importers.apply import ImportReport, ServiceUnavailableError, apply_plan
 from importers.plan import build_plan
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from carbon_runtime.migrations import autogenerate
+from carbon_runtime.persistence.migrations import autogenerate
 
 if __name__ == "__main__":
     if len(sys.argv) != 3:

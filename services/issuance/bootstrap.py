@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from carbon_runtime.bootstrap import build_core, build_process
-from carbon_runtime.graphql_runtime import build_schema
-from carbon_runtime.grpc_runtime import GrpcClient
-from carbon_runtime.process import ServiceProcess
-from carbon_runtime.replay import register_event_log
+from carbon_runtime.messaging.replay import register_event_log
+from carbon_runtime.ops.bootstrap import build_core, build_process
+from carbon_runtime.ops.process import ServiceProcess
+from carbon_runtime.transport.graphql_runtime import build_schema
+from carbon_runtime.transport.grpc_runtime import GrpcClient
 from services.issuance.adapters import tables
 from services.issuance.adapters.read_model import ReadModel
 from services.issuance.adapters.registry_client import REGISTRY_SERVICE, GrpcRegistry

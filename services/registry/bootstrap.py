@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from carbon_runtime.bootstrap import build_core, build_process
-from carbon_runtime.graphql_runtime import build_schema
-from carbon_runtime.process import ServiceProcess
-from carbon_runtime.replay import register_event_log
+from carbon_runtime.messaging.replay import register_event_log
+from carbon_runtime.ops.bootstrap import build_core, build_process
+from carbon_runtime.ops.process import ServiceProcess
+from carbon_runtime.transport.graphql_runtime import build_schema
 from services.registry.adapters import tables
 from services.registry.entrypoints.graphql_schema import SCHEMA_TYPES, Mutation, Query
 from services.registry.entrypoints.grpc_server import register_registry_service

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
-from carbon_runtime.migrations import upgrade
+from carbon_runtime.persistence.migrations import upgrade
 from services.reporting.bootstrap import bootstrap, rebuild
 from services.reporting.settings import ReportingSettings
 

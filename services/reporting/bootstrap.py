@@ -10,10 +10,10 @@ from typing import Any
 
 import strawberry
 
-from carbon_runtime.bootstrap import build_core, build_process
-from carbon_runtime.graphql_runtime import build_schema
-from carbon_runtime.process import ServiceProcess
-from carbon_runtime.replay import register_event_log
+from carbon_runtime.messaging.replay import register_event_log
+from carbon_runtime.ops.bootstrap import build_core, build_process
+from carbon_runtime.ops.process import ServiceProcess
+from carbon_runtime.transport.graphql_runtime import build_schema
 from services.reporting.adapters import tables
 from services.reporting.adapters.peers import GrpcEventLog, IssuanceTotalsClient, RegistryTotalsClient
 from services.reporting.entrypoints import grpc_servicer, http_routes, kafka_consumer
@@ -79,7 +79,7 @@ def bootstrap(settings: ReportingSettings | None = None) -> ServiceProcess:
 
 def rebuild(settings: ReportingSettings | None = None) -> dict[str, int]:
     """Wipe the read models and replay every producer's event log (events applied per producer)."""
-    from carbon_runtime.db import make_engine
+    from carbon_runtime.persistence.db import make_engine
 
     settings = settings or ReportingSettings()
     engine = make_engine(settings.database_url)

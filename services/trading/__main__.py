@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from carbon_runtime.migrations import upgrade
+from carbon_runtime.persistence.migrations import upgrade
 from services.trading.bootstrap import bootstrap
 from services.trading.settings import TradingSettings
 

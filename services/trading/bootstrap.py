@@ -7,12 +7,12 @@ from typing import Any
 
 from carbon.trading.v1 import trading_pb2_grpc
 
-from carbon_runtime.auth import issue_service_token
-from carbon_runtime.bootstrap import Core, build_core, build_process
-from carbon_runtime.graphql_runtime import build_schema
-from carbon_runtime.grpc_runtime import GrpcClient
-from carbon_runtime.process import ServiceProcess
-from carbon_runtime.replay import register_event_log
+from carbon_runtime.messaging.replay import register_event_log
+from carbon_runtime.ops.bootstrap import Core, build_core, build_process
+from carbon_runtime.ops.process import ServiceProcess
+from carbon_runtime.transport.auth import issue_service_token
+from carbon_runtime.transport.graphql_runtime import build_schema
+from carbon_runtime.transport.grpc_runtime import GrpcClient
 from services.trading.adapters import tables
 from services.trading.adapters.registry_grpc import REGISTRY_SERVICE, GrpcRegistry
 from services.trading.domain.session import Clock, SystemClock

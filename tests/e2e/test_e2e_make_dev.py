@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from carbon_runtime.devstack import ROOT, SERVICES, free_port
 from tests.support.gql import Gql, token
+from tooling.devstack import ROOT, SERVICES, free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -15,11 +15,11 @@ import pytest
 from carbon.events.v1 import envelope_pb2
 from sqlalchemy import MetaData, select
 
-from carbon_runtime.db import make_engine
-from carbon_runtime.devstack import ROOT, StackConfig
-from carbon_runtime.kafka import ConsumedRecord, KafkaConsumerLoop, LocalBroker, ensure_topics
-from carbon_runtime.outbox import add_outbox_tables
+from carbon_runtime.messaging.kafka import ConsumedRecord, KafkaConsumerLoop, LocalBroker, ensure_topics
+from carbon_runtime.messaging.outbox import add_outbox_tables
+from carbon_runtime.persistence.db import make_engine
 from tests.support.gql import token
+from tooling.devstack import ROOT, StackConfig
 
 pytestmark = pytest.mark.e2e
 

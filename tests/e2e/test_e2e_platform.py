@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from carbon_runtime.devstack import DevStack, StackConfig
 from tests.support.gql import Gql, GraphQLError, token
+from tooling.devstack import DevStack, StackConfig
 
 pytestmark = pytest.mark.e2e
 

@@ -18,9 +18,9 @@ import grpc
 import pytest
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
-from carbon_runtime.devstack import SERVICES, DevStack, StackConfig, free_port
 from tests.e2e.test_e2e_platform import World
 from tests.support.gql import Gql
+from tooling.devstack import SERVICES, DevStack, StackConfig, free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from carbon_runtime.devstack import ROOT, SERVICES, free_port
-from carbon_runtime.kafka import LocalBroker
+from carbon_runtime.messaging.kafka import LocalBroker
 from scripts import helm_check
+from tooling.devstack import ROOT, SERVICES, free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -14,10 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from carbon_runtime.auth import issue_dev_token
-from carbon_runtime.db import make_engine
-from carbon_runtime.migrations import upgrade
+from carbon_runtime.persistence.db import make_engine
+from carbon_runtime.persistence.migrations import upgrade
 from carbon_runtime.settings import AuthSettings
+from carbon_runtime.transport.auth import issue_dev_token
 from importers.apply import ImportReport, apply_plan
 from importers.cli import GrpcImportSink, dev_admin_token, main
 from importers.plan import build_plan, build_plan_from_files

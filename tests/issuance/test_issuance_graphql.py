@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from carbon_runtime.devstack import free_port
 from services.issuance.bootstrap import bootstrap
 from services.issuance.settings import IssuanceSettings
 from tests.issuance.test_issuance_support import (
@@ -22,6 +21,7 @@ from tests.issuance.test_issuance_support import (
     FakeRegistry,
     fresh_engine,
 )
+from tooling.devstack import free_port
 
 PROJECT_FIELDS = (
     "id name status country coBenefits program { id name } methodology { id creditType basis } proponent { id }"

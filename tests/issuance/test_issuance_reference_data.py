@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from carbon_runtime.db import make_engine
 from carbon_runtime.errors import ErrorCode
-from carbon_runtime.migrations import upgrade
+from carbon_runtime.persistence.db import make_engine
+from carbon_runtime.persistence.migrations import upgrade
 from services.issuance.adapters import tables
 from services.issuance.domain.reference_data import (
     METHODOLOGIES,

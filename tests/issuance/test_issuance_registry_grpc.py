@@ -13,8 +13,8 @@ from carbon.registry.v1 import registry_pb2, registry_pb2_grpc, types_pb2
 from sqlalchemy import select
 
 from carbon_runtime.errors import DomainError, ErrorCode, not_found
-from carbon_runtime.grpc_runtime import GrpcClient, current_principal
 from carbon_runtime.settings import AuthSettings
+from carbon_runtime.transport.grpc_runtime import GrpcClient, current_principal
 from services.issuance.adapters import tables
 from services.issuance.adapters.registry_client import REGISTRY_SERVICE, GrpcRegistry
 from services.issuance.domain.project import ValidationOutcome

@@ -16,14 +16,13 @@ import pytest
 from carbon.events.v1 import envelope_pb2
 from sqlalchemy import Engine, insert, select
 
-from carbon_runtime.auth import Principal, TokenVerifier, issue_dev_token
-from carbon_runtime.db import make_engine
-from carbon_runtime.devstack import free_port
 from carbon_runtime.errors import DomainError, ErrorCode
-from carbon_runtime.events import unpack_payload
-from carbon_runtime.grpc_runtime import build_server
+from carbon_runtime.messaging.envelope import unpack_payload
+from carbon_runtime.persistence.db import make_engine
+from carbon_runtime.persistence.uow import UnitOfWork as RuntimeUnitOfWork
 from carbon_runtime.settings import DEV_JWT_SECRET, AuthSettings
-from carbon_runtime.uow import UnitOfWork as RuntimeUnitOfWork
+from carbon_runtime.transport.auth import Principal, TokenVerifier, issue_dev_token
+from carbon_runtime.transport.grpc_runtime import build_server
 from services.issuance.adapters import tables
 from services.issuance.adapters.repositories import SqlUnitOfWork, methodology_values, program_values
 from services.issuance.domain.project import ValidationOutcome
@@ -42,6 +41,7 @@ from services.issuance.service.record_verification import record_verification
 from services.issuance.service.register_project import register_project
 from services.issuance.service.request_validation import request_validation
 from services.issuance.service.submit_monitoring_report import SubmitMonitoringReport, submit_monitoring_report
+from tooling.devstack import free_port
 
 PROPONENT_ORG = "org-proponent"
 OTHER_ORG = "org-other"

@@ -10,9 +10,9 @@ from carbon.issuance.v1 import types_pb2 as issuance_types
 from carbon.registry.v1 import registry_pb2, types_pb2
 from sqlalchemy import Engine, select
 
-from carbon_runtime.auth import Principal
-from carbon_runtime.db import make_engine
-from carbon_runtime.uow import UnitOfWork
+from carbon_runtime.persistence.db import make_engine
+from carbon_runtime.persistence.uow import UnitOfWork
+from carbon_runtime.transport.auth import Principal
 from services.registry.adapters import repository as repo
 from services.registry.adapters import tables as t
 from services.registry.domain.blocks import UnitBlock, UnitStatus, check_invariants

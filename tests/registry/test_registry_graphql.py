@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from carbon_runtime.auth import issue_dev_token
-from carbon_runtime.db import make_engine
+from carbon_runtime.persistence.db import make_engine
 from carbon_runtime.settings import AuthSettings
+from carbon_runtime.transport.auth import issue_dev_token
 from services.registry.bootstrap import bootstrap
 from services.registry.settings import RegistrySettings
 from tests.registry.registry_support import Registry, create_schema

@@ -12,9 +12,9 @@ from carbon.registry.v1 import registry_pb2, registry_pb2_grpc, types_pb2
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from carbon_runtime.auth import TokenVerifier, issue_dev_token, issue_service_token
-from carbon_runtime.grpc_runtime import build_server
 from carbon_runtime.settings import AuthSettings
+from carbon_runtime.transport.auth import TokenVerifier, issue_dev_token, issue_service_token
+from carbon_runtime.transport.grpc_runtime import build_server
 from services.registry.entrypoints.grpc_server import register_registry_service
 from tests.registry.registry_support import Registry, create_schema, make_deps
 

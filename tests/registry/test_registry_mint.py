@@ -6,7 +6,7 @@ import pytest
 from carbon.registry.v1 import registry_pb2, types_pb2
 
 from carbon_runtime.errors import DomainError, ErrorCode
-from carbon_runtime.migrations import upgrade
+from carbon_runtime.persistence.migrations import upgrade
 from services.registry.service import create_organization, mint_batch, open_account, queries
 from tests.registry.registry_support import ADMIN, ISSUANCE, Registry, make_deps
 
@@ -114,7 +114,7 @@ def test_mint_refuses_a_holder_account_of_another_organization(registry: Registr
 
 
 def test_migrations_build_a_working_schema(database_url: str) -> None:
-    from carbon_runtime.db import make_engine
+    from carbon_runtime.persistence.db import make_engine
 
     upgrade("registry", database_url)
     engine = make_engine(database_url)

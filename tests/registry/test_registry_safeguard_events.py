@@ -14,8 +14,8 @@ from carbon.events.v1.envelope_pb2 import EventEnvelope
 from carbon.registry.v1 import registry_pb2, types_pb2
 from sqlalchemy import func, select
 
-from carbon_runtime.auth import Principal
 from carbon_runtime.errors import DomainError, ErrorCode
+from carbon_runtime.transport.auth import Principal
 from services.registry.adapters import tables as t
 from services.registry.domain.safeguards import SafeguardPolicy
 from services.registry.service import held_transfers, reinstate_account, trusted_accounts

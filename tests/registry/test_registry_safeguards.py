@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from carbon_runtime.auth import Principal, issue_dev_token
 from carbon_runtime.errors import DomainError, ErrorCode
 from carbon_runtime.settings import AuthSettings
+from carbon_runtime.transport.auth import Principal, issue_dev_token
 from services.registry.bootstrap import bootstrap
 from services.registry.domain.safeguards import SafeguardPolicy, TransferStatus
 from services.registry.service import held_transfers, reinstate_account, trusted_accounts

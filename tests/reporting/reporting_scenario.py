@@ -19,8 +19,8 @@ from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import Engine, MetaData, insert
 
-from carbon_runtime.events import pack_envelope
-from carbon_runtime.outbox import add_outbox_tables
+from carbon_runtime.messaging.envelope import pack_envelope
+from carbon_runtime.messaging.outbox import add_outbox_tables
 
 PROPONENT = "org-proponent"
 BUYER = "org-buyer"

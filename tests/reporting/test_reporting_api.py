@@ -19,11 +19,11 @@ from carbon.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from carbon_runtime.auth import issue_dev_token
-from carbon_runtime.db import make_engine
-from carbon_runtime.migrations import upgrade
-from carbon_runtime.process import ServiceProcess
+from carbon_runtime.ops.process import ServiceProcess
+from carbon_runtime.persistence.db import make_engine
+from carbon_runtime.persistence.migrations import upgrade
 from carbon_runtime.settings import AuthSettings
+from carbon_runtime.transport.auth import issue_dev_token
 from services.reporting.adapters import tables
 from services.reporting.bootstrap import bootstrap
 from services.reporting.service import sync

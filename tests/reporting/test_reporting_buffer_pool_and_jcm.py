@@ -18,10 +18,10 @@ from carbon.registry.v1 import types_pb2 as rtypes
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from carbon_runtime.auth import issue_dev_token
-from carbon_runtime.db import make_engine
-from carbon_runtime.migrations import upgrade
+from carbon_runtime.persistence.db import make_engine
+from carbon_runtime.persistence.migrations import upgrade
 from carbon_runtime.settings import AuthSettings
+from carbon_runtime.transport.auth import issue_dev_token
 from services.reporting.adapters import tables
 from services.reporting.bootstrap import bootstrap
 from services.reporting.service import read_model, sync

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from carbon_runtime.db import make_engine
-from carbon_runtime.kafka import KafkaPublisher, LocalBroker, ensure_topics
-from carbon_runtime.migrations import upgrade
+from carbon_runtime.messaging.kafka import KafkaPublisher, LocalBroker, ensure_topics
+from carbon_runtime.persistence.db import make_engine
+from carbon_runtime.persistence.migrations import upgrade
 from services.reporting.entrypoints import kafka_consumer
 from services.reporting.service import read_model, sync
 from tests.reporting.reporting_scenario import build_scenario

@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, MetaData, select
 
-from carbon_runtime.db import make_engine
-from carbon_runtime.migrations import upgrade
-from carbon_runtime.outbox import add_outbox_tables
-from carbon_runtime.replay import register_event_log
+from carbon_runtime.messaging.outbox import add_outbox_tables
+from carbon_runtime.messaging.replay import register_event_log
+from carbon_runtime.persistence.db import make_engine
+from carbon_runtime.persistence.migrations import upgrade
 from services.reporting.adapters import tables
 from services.reporting.adapters.peers import GrpcEventLog
 from services.reporting.domain.facts import CreditCategory, InstitutionalUse
@@ -92,7 +92,7 @@ def test_redelivered_event_is_applied_once(engine: Engine) -> None:
 def test_event_with_unspecified_enum_is_rejected_without_effect(engine: Engine) -> None:
     from carbon.registry.v1 import events_pb2 as reg
 
-    from carbon_runtime.events import pack_envelope
+    from carbon_runtime.messaging.envelope import pack_envelope
 
     bad = pack_envelope(
         event_id="00000000-0000-0000-0000-000000000001",

@@ -15,12 +15,12 @@ from carbon.registry.v1 import registry_pb2, registry_pb2_grpc
 from carbon.registry.v1 import types_pb2 as rtypes
 from sqlalchemy import Engine, select
 
-from carbon_runtime.auth import Principal
-from carbon_runtime.db import make_engine
 from carbon_runtime.errors import DomainError, ErrorCode
-from carbon_runtime.migrations import upgrade
+from carbon_runtime.persistence.db import make_engine
+from carbon_runtime.persistence.migrations import upgrade
+from carbon_runtime.persistence.uow import UnitOfWork
 from carbon_runtime.settings import AuthSettings
-from carbon_runtime.uow import UnitOfWork
+from carbon_runtime.transport.auth import Principal
 from services.reporting.adapters import tables
 from services.reporting.adapters.peers import IssuanceTotalsClient, RegistryTotalsClient
 from services.reporting.domain.reconciliation import Measure, Source

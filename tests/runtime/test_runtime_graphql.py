@@ -9,12 +9,12 @@ import pytest
 import strawberry
 from fastapi.testclient import TestClient
 
-from carbon_runtime.auth import TokenVerifier, issue_dev_token
 from carbon_runtime.errors import not_found
-from carbon_runtime.graphql_contract import Tonnes
-from carbon_runtime.graphql_runtime import RequestContext, build_schema, create_http_app
-from carbon_runtime.limits import document_hash
 from carbon_runtime.settings import DEV_JWT_SECRET, ServiceSettings
+from carbon_runtime.transport.auth import TokenVerifier, issue_dev_token
+from carbon_runtime.transport.graphql_contract import Tonnes
+from carbon_runtime.transport.graphql_runtime import RequestContext, build_schema, create_http_app
+from carbon_runtime.transport.limits import document_hash
 
 Info = strawberry.Info[RequestContext, None]
 

@@ -13,15 +13,15 @@ from carbon.registry.v1 import events_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import Engine, MetaData
 
-from carbon_runtime.auth import TokenVerifier, issue_dev_token
-from carbon_runtime.db import make_engine
-from carbon_runtime.devstack import free_port
 from carbon_runtime.errors import DomainError, ErrorCode, insufficient
-from carbon_runtime.grpc_runtime import GrpcClient, build_server, current_principal
-from carbon_runtime.outbox import add_outbox_tables
-from carbon_runtime.replay import register_event_log, replay_from
+from carbon_runtime.messaging.outbox import add_outbox_tables
+from carbon_runtime.messaging.replay import register_event_log, replay_from
+from carbon_runtime.persistence.db import make_engine
+from carbon_runtime.persistence.uow import UnitOfWork
 from carbon_runtime.settings import DEV_JWT_SECRET, AuthSettings
-from carbon_runtime.uow import UnitOfWork
+from carbon_runtime.transport.auth import TokenVerifier, issue_dev_token
+from carbon_runtime.transport.grpc_runtime import GrpcClient, build_server, current_principal
+from tooling.devstack import free_port
 
 metadata = MetaData()
 outbox = add_outbox_tables(metadata)

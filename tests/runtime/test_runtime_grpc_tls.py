@@ -16,10 +16,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from carbon_runtime.auth import TokenVerifier
-from carbon_runtime.devstack import free_port
-from carbon_runtime.grpc_runtime import ClientTls, ServerTls, build_server
 from carbon_runtime.settings import AuthSettings
+from carbon_runtime.transport.auth import TokenVerifier
+from carbon_runtime.transport.grpc_runtime import ClientTls, ServerTls, build_server
+from tooling.devstack import free_port
 
 
 def _key() -> ec.EllipticCurvePrivateKey:

@@ -12,12 +12,12 @@ from carbon.events.v1 import envelope_pb2
 from carbon.registry.v1 import events_pb2
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, insert, select
 
-from carbon_runtime import telemetry
-from carbon_runtime.db import make_engine
-from carbon_runtime.devstack import free_port
-from carbon_runtime.kafka import ConsumedRecord, KafkaConsumerLoop, KafkaPublisher, LocalBroker, ensure_topics
-from carbon_runtime.outbox import OutboxRelay, add_outbox_tables, claim_event
-from carbon_runtime.uow import UnitOfWork
+from carbon_runtime.messaging.kafka import ConsumedRecord, KafkaConsumerLoop, KafkaPublisher, LocalBroker, ensure_topics
+from carbon_runtime.messaging.outbox import OutboxRelay, add_outbox_tables, claim_event
+from carbon_runtime.ops import telemetry
+from carbon_runtime.persistence.db import make_engine
+from carbon_runtime.persistence.uow import UnitOfWork
+from tooling.devstack import free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -8,10 +8,10 @@ import logging
 import pytest
 from sqlalchemy import inspect, text
 
-from carbon_runtime import telemetry
-from carbon_runtime.db import make_engine, normalize_url
-from carbon_runtime.logging import JsonFormatter
-from carbon_runtime.migrations import upgrade
+from carbon_runtime.ops import telemetry
+from carbon_runtime.ops.logging import JsonFormatter
+from carbon_runtime.persistence.db import make_engine, normalize_url
+from carbon_runtime.persistence.migrations import upgrade
 
 
 def test_json_log_lines_carry_the_current_trace_id() -> None:

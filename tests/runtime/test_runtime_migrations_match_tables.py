@@ -9,8 +9,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from carbon_runtime.db import make_engine
-from carbon_runtime.migrations import upgrade
+from carbon_runtime.persistence.db import make_engine
+from carbon_runtime.persistence.migrations import upgrade
 
 
 @pytest.mark.parametrize("service", ["issuance", "registry", "trading", "reporting"])

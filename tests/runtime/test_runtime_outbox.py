@@ -10,9 +10,9 @@ from carbon.events.v1 import envelope_pb2
 from carbon.registry.v1 import events_pb2
 from sqlalchemy import Column, Engine, MetaData, String, Table, func, insert, select
 
-from carbon_runtime.db import make_engine
-from carbon_runtime.outbox import OutboxRelay, add_outbox_tables, claim_event, head_position, read_log
-from carbon_runtime.uow import UnitOfWork
+from carbon_runtime.messaging.outbox import OutboxRelay, add_outbox_tables, claim_event, head_position, read_log
+from carbon_runtime.persistence.db import make_engine
+from carbon_runtime.persistence.uow import UnitOfWork
 
 metadata = MetaData()
 outbox = add_outbox_tables(metadata)

@@ -8,9 +8,9 @@ import jwt
 import pytest
 from pydantic import ValidationError
 
-from carbon_runtime.auth import TokenVerifier, issue_dev_token, issue_service_token, main
 from carbon_runtime.errors import DomainError, ErrorCode
 from carbon_runtime.settings import DEV_JWT_SECRET, AuthSettings
+from carbon_runtime.transport.auth import TokenVerifier, issue_dev_token, issue_service_token, main
 from services.issuance.settings import IssuanceSettings
 from services.registry.settings import RegistrySettings
 

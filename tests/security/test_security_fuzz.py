@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.core.result import Ok
 
-from carbon_runtime.auth import issue_dev_token
-from carbon_runtime.migrations import upgrade
-from carbon_runtime.process import ServiceProcess
+from carbon_runtime.ops.process import ServiceProcess
+from carbon_runtime.persistence.migrations import upgrade
 from carbon_runtime.settings import DEV_JWT_SECRET
+from carbon_runtime.transport.auth import issue_dev_token
 from services.issuance.bootstrap import bootstrap as issuance_bootstrap
 from services.issuance.settings import IssuanceSettings
 from services.registry.bootstrap import bootstrap as registry_bootstrap

@@ -19,10 +19,10 @@ from typing import Any
 import httpx
 import pytest
 
-from carbon_runtime.auth import issue_dev_token
-from carbon_runtime.devstack import DevStack, StackConfig
 from carbon_runtime.settings import DEV_JWT_SECRET
+from carbon_runtime.transport.auth import issue_dev_token
 from tests.support.gql import Gql, GraphQLError, token
+from tooling.devstack import DevStack, StackConfig
 
 pytestmark = pytest.mark.e2e
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import importers.serials as origin
 from carbon_runtime.errors import DomainError, ErrorCode
-from carbon_runtime.graphql_contract import MAX_TONNES, _parse_tonnes, parse_decimal
+from carbon_runtime.transport.graphql_contract import MAX_TONNES, _parse_tonnes, parse_decimal
 from importers.model import OriginRegistry
 from services.registry.domain.serials import parse_serial
 

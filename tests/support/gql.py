@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
-from carbon_runtime.auth import issue_dev_token
 from carbon_runtime.settings import DEV_JWT_SECRET
+from carbon_runtime.transport.auth import issue_dev_token
 
 
 def token(sub: str, org: str | None, *roles: str) -> str:

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from carbon_runtime.auth import issue_dev_token
-from carbon_runtime.migrations import upgrade
+from carbon_runtime.persistence.migrations import upgrade
 from carbon_runtime.settings import AuthSettings
+from carbon_runtime.transport.auth import issue_dev_token
 from services.trading.bootstrap import bootstrap
 from services.trading.domain.session import ManualClock
 from services.trading.settings import TradingSettings

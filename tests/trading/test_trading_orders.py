@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from carbon_runtime.auth import Principal
 from carbon_runtime.errors import DomainError, ErrorCode
+from carbon_runtime.transport.auth import Principal
 from services.trading.domain.orders import Side
 from services.trading.domain.session import ManualClock
 from services.trading.service import instruments as instrument_handlers

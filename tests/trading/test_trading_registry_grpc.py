@@ -15,7 +15,7 @@ from carbon.issuance.v1 import types_pb2 as issuance_types_pb2
 from carbon.registry.v1 import registry_pb2, registry_pb2_grpc, types_pb2
 
 from carbon_runtime.errors import DomainError, ErrorCode
-from carbon_runtime.grpc_runtime import GrpcClient, domain_error_to_status
+from carbon_runtime.transport.grpc_runtime import GrpcClient, domain_error_to_status
 from services.trading.adapters.registry_grpc import REGISTRY_SERVICE, GrpcRegistry
 from services.trading.service.ports import DeliveryCriteria
 

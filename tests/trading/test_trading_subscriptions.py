@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 import pytest
 import uvicorn
 
-from carbon_runtime.auth import ANONYMOUS, TokenVerifier
 from carbon_runtime.errors import DomainError, ErrorCode
-from carbon_runtime.graphql_runtime import RequestContext, build_schema, create_http_app
+from carbon_runtime.transport.auth import ANONYMOUS, TokenVerifier
+from carbon_runtime.transport.graphql_runtime import RequestContext, build_schema, create_http_app
 from services.trading.domain.orders import Side
 from services.trading.domain.session import ManualClock
 from services.trading.entrypoints.graphql_schema import Mutation, Query, Subscription, schema_types

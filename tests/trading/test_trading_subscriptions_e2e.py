@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from carbon_runtime.devstack import DevStack, StackConfig
 from tests.e2e.test_e2e_platform import ADMIN, World
 from tests.support.gql import Gql
 from tests.trading.test_trading_subscriptions import BOOK, TRADES, SseStream
+from tooling.devstack import DevStack, StackConfig
 
 pytestmark = pytest.mark.e2e
 

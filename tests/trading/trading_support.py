@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from carbon_runtime.auth import Principal
-from carbon_runtime.bootstrap import build_core
 from carbon_runtime.errors import DomainError, ErrorCode, insufficient, not_found
-from carbon_runtime.migrations import upgrade
+from carbon_runtime.ops.bootstrap import build_core
+from carbon_runtime.persistence.migrations import upgrade
+from carbon_runtime.transport.auth import Principal
 from services.trading.adapters import tables
 from services.trading.bootstrap import build_context
 from services.trading.domain.instruments import InstrumentCriteria

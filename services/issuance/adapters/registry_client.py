@@ -5,10 +5,10 @@ from __future__ import annotations
 from carbon.registry.v1 import registry_pb2, registry_pb2_grpc
 from google.protobuf.message import Message
 
-from carbon_runtime.auth import issue_service_token
 from carbon_runtime.errors import DomainError, ErrorCode
-from carbon_runtime.grpc_runtime import GrpcClient
 from carbon_runtime.settings import AuthSettings
+from carbon_runtime.transport.auth import issue_service_token
+from carbon_runtime.transport.grpc_runtime import GrpcClient
 from services.issuance.service.issue_credits import credit_attributes
 from services.issuance.service.ports import (
     BufferCancellationOrder,

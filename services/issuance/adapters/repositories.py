@@ -2,7 +2,7 @@
 
 On PostgreSQL `for_update=True` takes a row lock (SELECT ... FOR UPDATE) so that a read-check-write
 on one project or report is serialised; on SQLite every transaction already holds the write lock
-(BEGIN IMMEDIATE, see carbon_runtime.db).
+(BEGIN IMMEDIATE, see carbon_runtime.persistence.db).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Any
 from google.protobuf.message import Message
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
-from carbon_runtime import idempotency
 from carbon_runtime.errors import not_found
-from carbon_runtime.uow import UnitOfWork as RuntimeUnitOfWork
+from carbon_runtime.persistence import idempotency
+from carbon_runtime.persistence.uow import UnitOfWork as RuntimeUnitOfWork
 from services.issuance.adapters import tables as t
 from services.issuance.domain.duplicates import (
     DuplicateBasis,

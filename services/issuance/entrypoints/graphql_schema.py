@@ -14,7 +14,7 @@ from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
 from carbon_runtime.errors import invalid
-from carbon_runtime.graphql_contract import (
+from carbon_runtime.transport.graphql_contract import (
     CreditBasis,
     CreditCategory,
     CreditType,
@@ -23,7 +23,7 @@ from carbon_runtime.graphql_contract import (
     ValidationOutcome,
     parse_decimal,
 )
-from carbon_runtime.graphql_runtime import RequestContext
+from carbon_runtime.transport.graphql_runtime import RequestContext
 from services.issuance.adapters.read_model import (
     BatchView,
     MethodologyView,

@@ -14,7 +14,7 @@ from carbon.issuance.v1 import issuance_pb2, issuance_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from carbon_runtime.errors import not_found, precondition
-from carbon_runtime.grpc_runtime import current_principal
+from carbon_runtime.transport.grpc_runtime import current_principal
 from services.issuance.adapters.read_model import BatchView, ProgramView, ProjectView, ReadModel
 from services.issuance.service import import_records
 from services.issuance.service.common import (

@@ -3,7 +3,7 @@ which lifts the hold on issuance."""
 
 from __future__ import annotations
 
-from carbon_runtime.auth import Principal
+from carbon_runtime.transport.auth import Principal
 from services.issuance.domain.duplicates import RegistrationStatus
 from services.issuance.service.common import Deps, actor_of
 

@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 
 from carbon.issuance.v1 import events_pb2, types_pb2
 
-from carbon_runtime.auth import Principal, require_authenticated
 from carbon_runtime.errors import forbidden
+from carbon_runtime.transport.auth import Principal, require_authenticated
 from services.issuance.domain.actor import Actor
 from services.issuance.domain.project import Project
 from services.issuance.domain.values import Article6Authorization, AuthorizationPurpose

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from carbon_runtime.auth import Principal
 from carbon_runtime.errors import invalid
+from carbon_runtime.transport.auth import Principal
 from services.issuance.domain.actor import Role, require_role_for
 from services.issuance.domain.periods import Period
 from services.issuance.domain.project import Project

@@ -4,7 +4,7 @@ No VerifierEngaged payload exists in carbon.events.v1 yet; ValidationRequested c
 
 from __future__ import annotations
 
-from carbon_runtime.auth import Principal
+from carbon_runtime.transport.auth import Principal
 from services.issuance.domain.actor import Role, require_role_for
 from services.issuance.service.common import Deps, actor_of
 from services.issuance.service.verifiers import require_accredited

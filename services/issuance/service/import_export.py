@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from carbon.issuance.v1 import issuance_pb2
 from carbon.registry.v1 import registry_pb2
 
-from carbon_runtime.auth import Principal
 from carbon_runtime.errors import DomainError, ErrorCode, invalid
+from carbon_runtime.transport.auth import Principal
 from importers.apply import ImportReport, ServiceUnavailableError, apply_plan
 from importers.plan import build_plan_from_files
 from services.issuance.domain.actor import Role, require_role

@@ -23,9 +23,9 @@ from datetime import date
 from carbon.issuance.v1 import events_pb2, issuance_pb2, types_pb2
 from google.protobuf import json_format
 
-from carbon_runtime import idempotency
-from carbon_runtime.auth import Principal
 from carbon_runtime.errors import conflict, invalid, precondition
+from carbon_runtime.persistence import idempotency
+from carbon_runtime.transport.auth import Principal
 from services.issuance.domain.actor import Role, require_role
 from services.issuance.domain.countries import validate_country
 from services.issuance.domain.project import Project, ProjectStatus

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from carbon.issuance.v1 import events_pb2, types_pb2
 
-from carbon_runtime.auth import Principal
 from carbon_runtime.errors import conflict
+from carbon_runtime.transport.auth import Principal
 from services.issuance.domain.actor import Actor, Role, require_role
 from services.issuance.service.common import (
     PROJECT,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from carbon.issuance.v1 import events_pb2
 
-from carbon_runtime.auth import Principal
+from carbon_runtime.transport.auth import Principal
 from services.issuance.service.common import PROJECT, Deps, actor_fields, actor_of
 from services.issuance.service.record_validation import engaged_verifier_precheck
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from carbon_runtime.auth import Principal
 from carbon_runtime.errors import conflict, invalid, precondition
+from carbon_runtime.transport.auth import Principal
 from services.issuance.domain.actor import Role, require_role
 from services.issuance.domain.countries import validate_country
 from services.issuance.domain.reference_data import (

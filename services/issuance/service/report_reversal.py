@@ -14,8 +14,8 @@ from datetime import date
 
 from carbon.issuance.v1 import events_pb2
 
-from carbon_runtime.auth import Principal
 from carbon_runtime.errors import conflict, invalid, not_found
+from carbon_runtime.transport.auth import Principal
 from services.issuance.service.common import PROJECT, Deps, actor_fields, actor_of, idempotency_scope
 from services.issuance.service.ports import BufferCancellationOrder, ReversalRecord
 

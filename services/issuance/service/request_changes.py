@@ -5,7 +5,7 @@ carbon.events.v1 has no ChangesRequested payload yet, so the step is kept in the
 
 from __future__ import annotations
 
-from carbon_runtime.auth import Principal
+from carbon_runtime.transport.auth import Principal
 from services.issuance.service.common import Deps, actor_of
 from services.issuance.service.record_validation import engaged_verifier_precheck
 

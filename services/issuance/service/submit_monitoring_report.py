@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from carbon.issuance.v1 import events_pb2
 
-from carbon_runtime.auth import Principal
 from carbon_runtime.errors import invalid
+from carbon_runtime.transport.auth import Principal
 from services.issuance.domain.monitoring import (
     MonitoringReport,
     Quantification,

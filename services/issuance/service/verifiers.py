@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from carbon_runtime.auth import Principal
 from carbon_runtime.errors import forbidden, invalid
+from carbon_runtime.transport.auth import Principal
 from services.issuance.service.common import Deps
 
 

@@ -13,16 +13,16 @@ from typing import Any, TypeVar
 import strawberry
 from carbon.registry.v1 import registry_pb2, types_pb2
 
-from carbon_runtime.auth import Principal, require_authenticated
 from carbon_runtime.errors import forbidden
-from carbon_runtime.graphql_contract import (
+from carbon_runtime.transport.auth import Principal, require_authenticated
+from carbon_runtime.transport.graphql_contract import (
     AccountKind,
     CancellationPurpose,
     RetirementPurpose,
     Tonnes,
     UnitStatus,
 )
-from carbon_runtime.graphql_runtime import RequestContext
+from carbon_runtime.transport.graphql_runtime import RequestContext
 from services.registry.service import (
     cancel_credits,
     create_organization,

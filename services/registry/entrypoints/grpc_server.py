@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 import grpc
 from carbon.registry.v1 import registry_pb2, registry_pb2_grpc
 
-from carbon_runtime.auth import Principal
-from carbon_runtime.grpc_runtime import current_principal
+from carbon_runtime.transport.auth import Principal
+from carbon_runtime.transport.grpc_runtime import current_principal
 from services.registry.service import (
     batch_totals,
     cancel_credits,

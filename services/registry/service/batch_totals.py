@@ -7,7 +7,7 @@ from __future__ import annotations
 from carbon.registry.v1 import registry_pb2, types_pb2
 from sqlalchemy import func, select
 
-from carbon_runtime.auth import Principal, require_role
+from carbon_runtime.transport.auth import Principal, require_role
 from services.registry.adapters import tables as t
 from services.registry.domain.blocks import UnitStatus
 from services.registry.service.common import RegistryDeps, status_to_proto

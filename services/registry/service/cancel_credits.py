@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from carbon.registry.v1 import events_pb2, registry_pb2, types_pb2
 
-from carbon_runtime.auth import Principal, require_authenticated
+from carbon_runtime.transport.auth import Principal, require_authenticated
 from services.registry.adapters import repository as repo
 from services.registry.adapters import tables as t
 from services.registry.domain import ledger

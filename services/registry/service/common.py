@@ -20,10 +20,10 @@ from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import Connection, Engine
 
-from carbon_runtime import idempotency
-from carbon_runtime.auth import Principal, require_authenticated
 from carbon_runtime.errors import DomainError, ErrorCode, forbidden, insufficient, invalid, not_found
-from carbon_runtime.uow import UnitOfWork
+from carbon_runtime.persistence import idempotency
+from carbon_runtime.persistence.uow import UnitOfWork
+from carbon_runtime.transport.auth import Principal, require_authenticated
 from services.registry.adapters import repository as repo
 from services.registry.adapters import tables as t
 from services.registry.domain.blocks import UnitBlock, UnitStatus

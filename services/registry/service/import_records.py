@@ -32,9 +32,9 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 from sqlalchemy import Connection, insert, select, text
 
-from carbon_runtime import idempotency
-from carbon_runtime.auth import Principal, require_role
 from carbon_runtime.errors import conflict, invalid, not_found
+from carbon_runtime.persistence import idempotency
+from carbon_runtime.transport.auth import Principal, require_role
 from services.registry.adapters import repository as repo
 from services.registry.adapters import tables as t
 from services.registry.domain import ledger

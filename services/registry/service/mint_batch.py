@@ -17,9 +17,9 @@ from carbon.registry.v1 import events_pb2, registry_pb2
 from google.protobuf import json_format
 from sqlalchemy import insert, select
 
-from carbon_runtime import idempotency
-from carbon_runtime.auth import Principal, require_role
 from carbon_runtime.errors import conflict, invalid, not_found
+from carbon_runtime.persistence import idempotency
+from carbon_runtime.transport.auth import Principal, require_role
 from services.registry.adapters import repository as repo
 from services.registry.adapters import tables as t
 from services.registry.domain import ledger

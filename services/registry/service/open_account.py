@@ -8,8 +8,8 @@ from typing import Any
 from carbon.registry.v1 import events_pb2, registry_pb2, types_pb2
 from sqlalchemy import insert
 
-from carbon_runtime.auth import Principal, require_role
 from carbon_runtime.errors import invalid, not_found
+from carbon_runtime.transport.auth import Principal, require_role
 from services.registry.adapters import repository as repo
 from services.registry.adapters import tables as t
 from services.registry.domain.models import Account, AccountKind, AccountStatus

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import Table, insert
 
-from carbon_runtime.auth import Principal
+from carbon_runtime.transport.auth import Principal
 from services.registry.adapters import repository as repo
 from services.registry.adapters import tables as t
 from services.registry.domain.blocks import OperationResult, UnitBlock

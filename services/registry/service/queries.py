@@ -13,8 +13,8 @@ from typing import Any
 from carbon.registry.v1 import registry_pb2
 from sqlalchemy import Connection, select
 
-from carbon_runtime.auth import Principal
 from carbon_runtime.errors import invalid, not_found
+from carbon_runtime.transport.auth import Principal
 from services.registry.adapters import repository as repo
 from services.registry.adapters import tables as t
 from services.registry.domain.blocks import UnitBlock, UnitStatus

@@ -11,8 +11,8 @@ from typing import Any
 from carbon.registry.v1 import events_pb2, registry_pb2
 from sqlalchemy import delete, insert, select
 
-from carbon_runtime.auth import Principal, require_authenticated
 from carbon_runtime.errors import invalid, not_found
+from carbon_runtime.transport.auth import Principal, require_authenticated
 from services.registry.adapters import repository as repo
 from services.registry.adapters import tables as t
 from services.registry.domain import safeguards

@@ -7,7 +7,7 @@ from typing import Any
 
 from carbon.registry.v1 import events_pb2, registry_pb2
 
-from carbon_runtime.auth import Principal, require_role
+from carbon_runtime.transport.auth import Principal, require_role
 from services.registry.adapters import repository as repo
 from services.registry.domain import ledger
 from services.registry.service.common import (

@@ -14,10 +14,10 @@ from carbon.issuance.v1 import issuance_pb2, issuance_pb2_grpc
 from carbon.registry.v1 import registry_pb2, registry_pb2_grpc
 from carbon.registry.v1 import types_pb2 as registry_types
 
-from carbon_runtime.auth import issue_service_token
-from carbon_runtime.grpc_runtime import GrpcClient
-from carbon_runtime.replay import replay_from
+from carbon_runtime.messaging.replay import replay_from
 from carbon_runtime.settings import AuthSettings
+from carbon_runtime.transport.auth import issue_service_token
+from carbon_runtime.transport.grpc_runtime import GrpcClient
 from services.reporting.domain.facts import UnitStatus
 
 

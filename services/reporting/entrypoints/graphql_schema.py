@@ -13,7 +13,7 @@ import strawberry
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
-from carbon_runtime.graphql_contract import (
+from carbon_runtime.transport.graphql_contract import (
     CreditBasis,
     CreditCategory,
     CreditType,
@@ -23,7 +23,7 @@ from carbon_runtime.graphql_contract import (
     Tonnes,
     parse_decimal,
 )
-from carbon_runtime.graphql_runtime import RequestContext
+from carbon_runtime.transport.graphql_runtime import RequestContext
 from services.reporting.domain import article6 as article6_domain
 from services.reporting.domain import disclosure as disclosure_domain
 from services.reporting.domain import eligibility as eligibility_domain

@@ -11,7 +11,7 @@ from carbon.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from carbon_runtime.errors import invalid, not_found
-from carbon_runtime.grpc_runtime import current_principal
+from carbon_runtime.transport.grpc_runtime import current_principal
 from services.reporting.domain import disclosure, eligibility
 from services.reporting.domain.facts import UnitStatus
 from services.reporting.service.reports import ReportingHandlers

@@ -8,8 +8,8 @@ import asyncio
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from carbon_runtime.auth import TokenVerifier
 from carbon_runtime.errors import DomainError, ErrorCode
+from carbon_runtime.transport.auth import TokenVerifier
 from services.reporting.domain import disclosure
 from services.reporting.service.reports import ReportingHandlers
 

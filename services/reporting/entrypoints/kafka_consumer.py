@@ -9,8 +9,8 @@ from collections.abc import Callable
 from google.protobuf.message import DecodeError
 from sqlalchemy import Engine
 
-from carbon_runtime import telemetry
-from carbon_runtime.kafka import ConsumedRecord, KafkaConsumerLoop
+from carbon_runtime.messaging.kafka import ConsumedRecord, KafkaConsumerLoop
+from carbon_runtime.ops import telemetry
 from services.reporting.service import projector, sync
 
 log = logging.getLogger(__name__)

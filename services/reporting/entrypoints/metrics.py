@@ -10,7 +10,7 @@ import weakref
 from collections.abc import Iterable
 from typing import Any
 
-from carbon_runtime import telemetry
+from carbon_runtime.ops import telemetry
 from services.reporting.service.sync import LagMonitor
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Builds the read models from other services' events: one projector function per event type.
 
 `apply_envelope` runs inside the caller's transaction and claims the event id first
-(`carbon_runtime.outbox.claim_event`), so a redelivered event changes nothing and a crash keeps either
+(`carbon_runtime.messaging.outbox.claim_event`), so a redelivered event changes nothing and a crash keeps either
 the claim and its effect or neither. Every projector writes only facts keyed by natural ids (an
 issuance's batch id, a retirement id, ...) and never reads another event's row, so the result does
 not depend on delivery order: a retirement arriving before its batch is stored and joined at query
@@ -28,7 +28,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import Connection, Table, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from carbon_runtime.outbox import claim_event
+from carbon_runtime.messaging.outbox import claim_event
 from services.reporting.adapters import tables
 
 log = logging.getLogger(__name__)

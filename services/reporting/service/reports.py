@@ -17,9 +17,9 @@ from typing import Protocol
 from carbon.reporting.v1 import events_pb2 as reporting_events
 from sqlalchemy import Engine
 
-from carbon_runtime.auth import Principal, require_authenticated, require_role
 from carbon_runtime.errors import DomainError, ErrorCode, not_found
-from carbon_runtime.uow import UnitOfWork
+from carbon_runtime.persistence.uow import UnitOfWork
+from carbon_runtime.transport.auth import Principal, require_authenticated, require_role
 from services.reporting.domain import article6, disclosure, permanence, reconciliation, shk, statistics
 from services.reporting.domain import eligibility as eligibility_rules
 from services.reporting.domain.facts import BatchFacts, CreditCategory, InstitutionalUse, UnitStatus

@@ -6,7 +6,7 @@ from carbon.issuance.v1 import types_pb2 as issuance_types_pb2
 from carbon.registry.v1 import registry_pb2, registry_pb2_grpc, types_pb2
 
 from carbon_runtime.errors import DomainError, ErrorCode
-from carbon_runtime.grpc_runtime import GrpcClient
+from carbon_runtime.transport.grpc_runtime import GrpcClient
 from services.trading.service.ports import AccountInfo, Delivery, DeliveryCriteria, SettlementReceipt
 
 REGISTRY_SERVICE = "carbon.registry.v1.RegistryService"

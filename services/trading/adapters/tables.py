@@ -21,8 +21,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from carbon_runtime.idempotency import add_idempotency_table
-from carbon_runtime.outbox import add_outbox_tables
+from carbon_runtime.messaging.outbox import add_outbox_tables
+from carbon_runtime.persistence.idempotency import add_idempotency_table
 
 metadata = MetaData()
 outbox = add_outbox_tables(metadata)

@@ -13,7 +13,7 @@ from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
 from carbon_runtime.errors import invalid
-from carbon_runtime.graphql_contract import (
+from carbon_runtime.transport.graphql_contract import (
     CreditCategory,
     CreditType,
     OrderSide,
@@ -21,7 +21,7 @@ from carbon_runtime.graphql_contract import (
     Tonnes,
     parse_decimal,
 )
-from carbon_runtime.graphql_runtime import RequestContext
+from carbon_runtime.transport.graphql_runtime import RequestContext
 from services.trading.adapters import repository as repo
 from services.trading.domain.events import Phase
 from services.trading.domain.instruments import CreditCategory as DomainCategory

@@ -13,8 +13,8 @@ from carbon.registry.v1 import types_pb2 as registry_types_pb2
 from carbon.trading.v1 import trading_pb2, trading_pb2_grpc, types_pb2
 
 from carbon_runtime.errors import invalid, not_found
-from carbon_runtime.graphql_contract import parse_decimal
-from carbon_runtime.grpc_runtime import current_principal
+from carbon_runtime.transport.graphql_contract import parse_decimal
+from carbon_runtime.transport.grpc_runtime import current_principal
 from services.trading.adapters import repository as repo
 from services.trading.domain.instruments import CreditCategory, CreditType, InstrumentCriteria
 from services.trading.domain.orders import Side

@@ -19,9 +19,9 @@ from datetime import datetime
 
 from sqlalchemy import Engine as DbEngine
 
-from carbon_runtime.auth import Principal
 from carbon_runtime.errors import DomainError, ErrorCode, not_found
-from carbon_runtime.uow import UnitOfWork
+from carbon_runtime.persistence.uow import UnitOfWork
+from carbon_runtime.transport.auth import Principal
 from services.trading.adapters import repository as repo
 from services.trading.domain.engine import Engine
 from services.trading.domain.events import Event, TradeExecuted

@@ -11,7 +11,7 @@ from carbon.trading.v1 import events_pb2, types_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from carbon_runtime.errors import DomainError, ErrorCode, insufficient
-from carbon_runtime.uow import UnitOfWork
+from carbon_runtime.persistence.uow import UnitOfWork
 from services.trading.adapters import repository as repo
 from services.trading.domain.events import (
     AmendRejected,

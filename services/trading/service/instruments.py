@@ -10,9 +10,9 @@ from decimal import Decimal
 from carbon.registry.v1 import types_pb2 as registry_types_pb2
 from carbon.trading.v1 import events_pb2, types_pb2
 
-from carbon_runtime import idempotency
-from carbon_runtime.auth import Principal, require_role
 from carbon_runtime.errors import invalid, not_found
+from carbon_runtime.persistence import idempotency
+from carbon_runtime.transport.auth import Principal, require_role
 from services.trading.adapters import repository as repo
 from services.trading.adapters import tables
 from services.trading.adapters.registry_grpc import criteria_to_proto
@@ -160,8 +160,8 @@ def deposit_funds(
 
 def cash_balance(ctx: TradingContext, p: Principal, organization_id: str, currency: str) -> repo.CashRecord:
     """Members of the organization, AUDITOR, REGISTRY_ADMIN (and the exchange's EXCHANGE_ADMIN)."""
-    from carbon_runtime.auth import require_authenticated
     from carbon_runtime.errors import forbidden
+    from carbon_runtime.transport.auth import require_authenticated
 
     require_authenticated(p)
     if not (p.member_of(organization_id) or p.has_role("AUDITOR", "REGISTRY_ADMIN", "EXCHANGE_ADMIN")):

@@ -16,9 +16,9 @@ from decimal import Decimal
 from carbon.trading.v1 import events_pb2
 from sqlalchemy import select
 
-from carbon_runtime import idempotency
-from carbon_runtime.auth import Principal, require_role
 from carbon_runtime.errors import DomainError, forbidden, insufficient, invalid, not_found, precondition
+from carbon_runtime.persistence import idempotency
+from carbon_runtime.transport.auth import Principal, require_role
 from services.trading.adapters import repository as repo
 from services.trading.adapters import tables
 from services.trading.domain.orders import AmendOrder, CancelOrder, PlaceOrder, Side, TimeInForce

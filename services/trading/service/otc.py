@@ -15,8 +15,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from sqlalchemy import select
 
-from carbon_runtime.auth import Principal
 from carbon_runtime.errors import invalid
+from carbon_runtime.transport.auth import Principal
 from services.trading.adapters import repository as repo
 from services.trading.adapters import tables as t
 from services.trading.service.context import TradingContext

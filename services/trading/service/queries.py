@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from carbon_runtime.auth import Principal
 from carbon_runtime.errors import not_found
+from carbon_runtime.transport.auth import Principal
 from services.trading.adapters import repository as repo
 from services.trading.domain.market_data import DailyBar, Quote, quote
 from services.trading.service.context import TradingContext

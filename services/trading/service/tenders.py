@@ -17,8 +17,8 @@ from decimal import Decimal
 from carbon.trading.v1 import events_pb2
 from sqlalchemy import Connection, func, select, update
 
-from carbon_runtime.auth import Principal, require_role
 from carbon_runtime.errors import forbidden, insufficient, invalid, not_found
+from carbon_runtime.transport.auth import Principal, require_role
 from services.trading.adapters import repository as repo
 from services.trading.adapters import tables as t
 from services.trading.domain.tender import Tender

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from carbon_runtime.kafka import LocalBroker, ensure_topics
+from carbon_runtime.messaging.kafka import LocalBroker, ensure_topics
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ("issuance", "registry", "trading", "reporting")

@@ -46,8 +46,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from carbon_runtime import telemetry
-from carbon_runtime.events import envelope_type, pack_envelope
+from carbon_runtime.messaging.envelope import envelope_type, pack_envelope
+from carbon_runtime.messaging.message import NewEvent
+from carbon_runtime.ops import telemetry
 
 log = logging.getLogger(__name__)
 
@@ -84,15 +85,6 @@ def add_outbox_tables(metadata: MetaData) -> OutboxTables:
         Column("processed_at", DateTime(timezone=True), nullable=False),
     )
     return OutboxTables(event_log, processed)
-
-
-@dataclass(frozen=True)
-class NewEvent:
-    """An event to record: which aggregate it belongs to and its typed payload (a proto message)."""
-
-    aggregate_type: str
-    aggregate_id: str
-    payload: Message
 
 
 @functools.cache

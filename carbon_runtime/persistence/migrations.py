@@ -7,7 +7,7 @@ from typing import Any
 from alembic import context
 from sqlalchemy import MetaData
 
-from carbon_runtime.db import make_engine
+from carbon_runtime.persistence.db import make_engine
 
 
 def run_env(target_metadata: MetaData) -> None:
@@ -35,12 +35,12 @@ def run_env(target_metadata: MetaData) -> None:
 def migrations_dir(service: str) -> str:
     from pathlib import Path
 
-    return str(Path(__file__).resolve().parent.parent / "services" / service / "migrations")
+    return str(Path(__file__).resolve().parents[2] / "services" / service / "migrations")
 
 
 def upgrade(service: str, database_url: str) -> None:
     """`python -m services.<svc> migrate`: bring the service's database to head."""
-    from carbon_runtime.db import run_migrations
+    from carbon_runtime.persistence.db import run_migrations
 
     run_migrations(database_url, migrations_dir(service))
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from carbon_runtime.outbox import OutboxTables, head_position, read_log
+from carbon_runtime.messaging.outbox import OutboxTables, head_position, read_log
 
 _PAGE = 500
 

@@ -59,6 +59,14 @@ def lookup(conn: Connection, table: Table, scope: str, key: str, operation: str,
     return bytes(row.response)
 
 
+def find(conn: Connection, table: Table, scope: str, key: str) -> tuple[str, str, bytes] | None:
+    """(operation, request hash, stored response) of a key already used in `scope`, else None."""
+    row = conn.execute(_lookup_statement(table), {"scope": scope, "key": key}).first()
+    if row is None:
+        return None
+    return str(row.operation), str(row.request_hash), bytes(row.response)
+
+
 def store(conn: Connection, table: Table, scope: str, key: str, operation: str, req_hash: str, response: bytes) -> None:
     conn.execute(
         table.insert(),

@@ -9,16 +9,16 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from carbon_runtime import telemetry
-from carbon_runtime.auth import TokenVerifier
-from carbon_runtime.db import make_engine
-from carbon_runtime.graphql_runtime import create_http_app
-from carbon_runtime.kafka import KafkaPublisher
-from carbon_runtime.logging import configure_logging
-from carbon_runtime.outbox import OutboxRelay, OutboxTables
-from carbon_runtime.process import ServiceProcess, Worker
+from carbon_runtime.messaging.kafka import KafkaPublisher
+from carbon_runtime.messaging.outbox import OutboxRelay, OutboxTables
+from carbon_runtime.ops import telemetry
+from carbon_runtime.ops.logging import configure_logging
+from carbon_runtime.ops.process import ServiceProcess, Worker
+from carbon_runtime.persistence.db import make_engine
+from carbon_runtime.persistence.uow import UnitOfWork
 from carbon_runtime.settings import ServiceSettings
-from carbon_runtime.uow import UnitOfWork
+from carbon_runtime.transport.auth import TokenVerifier
+from carbon_runtime.transport.graphql_runtime import create_http_app
 
 
 @dataclass

@@ -11,9 +11,9 @@ from typing import Any, Protocol
 
 import uvicorn
 
-from carbon_runtime.auth import TokenVerifier
-from carbon_runtime.grpc_runtime import build_server, server_tls
 from carbon_runtime.settings import ServiceSettings
+from carbon_runtime.transport.auth import TokenVerifier
+from carbon_runtime.transport.grpc_runtime import build_server, server_tls
 
 log = logging.getLogger(__name__)
 

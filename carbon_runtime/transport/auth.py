@@ -189,7 +189,7 @@ def issue_dev_token(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m carbon_runtime.auth --sub alice --org <org-id> --role ACCOUNT_HOLDER` prints a dev token."""
+    """`python -m carbon_runtime.transport.auth --sub alice --org <org-id> --role ACCOUNT_HOLDER` prints a dev token."""
     parser = argparse.ArgumentParser(description="Print a dev JWT (HS256, CARBON_JWT_SECRET) for given claims.")
     parser.add_argument("--sub", required=True, help="user id")
     parser.add_argument("--org", default=None, help="organization id (omit for platform staff)")

@@ -24,9 +24,9 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 from opentelemetry.trace import SpanKind
 
-from carbon_runtime import telemetry
-from carbon_runtime.auth import ANONYMOUS, Principal, TokenVerifier
 from carbon_runtime.errors import DomainError, ErrorCode
+from carbon_runtime.ops import telemetry
+from carbon_runtime.transport.auth import ANONYMOUS, Principal, TokenVerifier
 
 ERROR_DOMAIN = "carbon.platform"
 

@@ -35,12 +35,12 @@ from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_
 from strawberry.types import StreamExecutionResult
 from strawberry.types.execution import ExecutionResult as StrawberryExecutionResult
 
-from carbon_runtime import telemetry
-from carbon_runtime.auth import ANONYMOUS, Principal, TokenVerifier
 from carbon_runtime.errors import DomainError, ErrorCode
-from carbon_runtime.graphql_contract import SCALAR_MAP
-from carbon_runtime.limits import TokenBucketLimiter, load_persisted_documents, persisted_documents_rule
+from carbon_runtime.ops import telemetry
 from carbon_runtime.settings import ServiceSettings
+from carbon_runtime.transport.auth import ANONYMOUS, Principal, TokenVerifier
+from carbon_runtime.transport.graphql_contract import SCALAR_MAP
+from carbon_runtime.transport.limits import TokenBucketLimiter, load_persisted_documents, persisted_documents_rule
 
 log = logging.getLogger(__name__)
 
