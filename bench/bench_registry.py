@@ -2,9 +2,9 @@
 PostgreSQL, side by side with a raw-SQL double-entry transfer on the same engine (the floor); and
 transfer latency with a large ledger stored vs a small one (does it stay flat?).
 
-The handlers run exactly as gRPC and GraphQL run them: a RegistryDeps over the Core that
-services.registry's bootstrap builds (engine, unit of work with the outbox), schema from the
-registry's Alembic migrations; only the HTTP/gRPC layers and the Kafka relay are left out.
+The handlers run exactly as gRPC runs them: request -> command -> the registry's message bus (the
+bus and unit of work services.registry's bootstrap builds, with the outbox) -> response, schema from
+the registry's Alembic migrations; only the HTTP/gRPC transport and the Kafka relay are left out.
 
 The large ledger is bulk-loaded (not minted through 10^6 handler calls): many batches of 100
 blocks of 10 units each, spread over 1,000 holding accounts of 100 organizations, consistent with
@@ -33,14 +33,13 @@ from carbon_runtime.ops.bootstrap import build_core
 from carbon_runtime.persistence.migrations import upgrade
 from carbon_runtime.transport.auth import Principal
 from services.registry.adapters import tables as t
+from services.registry.adapters.protos import mint_response
+from services.registry.bootstrap import sql_bus
 from services.registry.domain.models import Batch, CreditBasis, CreditCategory, CreditType
 from services.registry.domain.serials import unit_serial
-from services.registry.service.common import RegistryDeps
-from services.registry.service.create_organization import create_organization
-from services.registry.service.mint_batch import mint_batch
-from services.registry.service.open_account import open_account
-from services.registry.service.retire_credits import retire_credits
-from services.registry.service.transfer_credits import transfer_credits
+from services.registry.entrypoints import grpc_server as g
+from services.registry.entrypoints.caller import actor_of
+from services.registry.service.handlers import RegistryBus
 from services.registry.settings import RegistrySettings
 
 ADMIN = Principal("bench-admin", None, frozenset({"REGISTRY_ADMIN"}))
@@ -60,27 +59,38 @@ def holder(organization_id: str) -> Principal:
 # --- the registry as its bootstrap builds it ---------------------------------------------------------
 
 
-def registry_deps(database_url: str) -> tuple[RegistryDeps, Engine]:
-    """Migrate to head, then build the Core exactly as services.registry.bootstrap does (no broker)."""
+def registry_deps(database_url: str) -> tuple[RegistryBus, Engine]:
+    """Migrate to head, then build the Core and the bus exactly as services.registry.bootstrap does
+    (no broker)."""
     upgrade("registry", database_url)
     settings = RegistrySettings(database_url=database_url, kafka_bootstrap_servers=None)
     core = build_core(settings, t.outbox, configure_process=False)
     # As bootstrap builds it; the dev-default safeguards move every transfer at once.
-    deps = RegistryDeps(engine=core.engine, uow=core.uow, safeguards=settings.safeguard_policy())
-    return deps, core.engine
+    bus = sql_bus(core.engine, safeguards=settings.safeguard_policy(), on_commit=core.uow().on_commit)
+    return bus, core.engine
 
 
-def _organization(deps: RegistryDeps, name: str) -> str:
+def transfer_credits(bus: RegistryBus, who: Principal, request: registry_pb2.TransferRequest) -> Any:
+    return g.run(bus, request, actor_of(who), g.transfer_command, g.transfer_response)
+
+
+def retire_credits(bus: RegistryBus, who: Principal, request: registry_pb2.RetireRequest) -> Any:
+    return g.run(bus, request, actor_of(who), g.retire_command, g.retire_response)
+
+
+def _organization(deps: RegistryBus, name: str) -> str:
     request = registry_pb2.CreateOrganizationRequest(name=name, country="JP")
-    return create_organization(deps, ADMIN, request).organization.organization_id
+    response = g.run(deps, request, actor_of(ADMIN), g.create_organization_command, g.create_organization_response)
+    return str(response.organization.organization_id)
 
 
-def _account(deps: RegistryDeps, organization_id: str) -> str:
+def _account(deps: RegistryBus, organization_id: str) -> str:
     request = registry_pb2.OpenAccountRequest(organization_id=organization_id, kind=types_pb2.ACCOUNT_KIND_HOLDING)
-    return open_account(deps, ADMIN, request).account.account_id
+    response = g.run(deps, request, actor_of(ADMIN), g.open_account_command, g.open_account_response)
+    return str(response.account.account_id)
 
 
-def _mint(deps: RegistryDeps, proponent: str, account_id: str, quantity: int, batch_id: str) -> str:
+def _mint(deps: RegistryBus, proponent: str, account_id: str, quantity: int, batch_id: str) -> str:
     request = registry_pb2.MintBatchRequest(
         idempotency_key=f"mint-{batch_id}",
         issuance_id=f"ISS-{batch_id}",
@@ -103,7 +113,7 @@ def _mint(deps: RegistryDeps, proponent: str, account_id: str, quantity: int, ba
         buffer_quantity_t=0,
         holder_account_id=account_id,
     )
-    return mint_batch(deps, ISSUANCE, request).batch_id
+    return str(g.run(deps, request, actor_of(ISSUANCE), g.mint_batch_command, mint_response).batch_id)
 
 
 def _transfer_request(source: str, target: str, batch_id: str, key: str) -> registry_pb2.TransferRequest:

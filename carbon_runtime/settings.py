@@ -64,6 +64,8 @@ class ServiceSettings(BaseSettings):
     grpc_tls_ca_file: str | None = None
     grpc_tls_client_cert_file: str | None = None
     grpc_tls_client_key_file: str | None = None
+    # Name to check the peers' server certificates against, when it is not the target's host name.
+    grpc_tls_server_name: str | None = None
     graphql_max_depth: int = Field(default=12, ge=2)
     graphql_max_aliases: int = Field(default=30, ge=1)
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024)

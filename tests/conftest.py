@@ -1,63 +1,137 @@
 """Shared fixtures: every storage test runs on PostgreSQL (127.0.0.1:5432, user postgres) and on SQLite.
 
-`database_url` is parametrized over both backends. PostgreSQL gets a fresh database per test (created
-from scratch, dropped afterwards); SQLite a fresh file in the test's tmp_path. Set
-CARBON_TEST_PG_URL to point at another server (default postgresql://postgres@127.0.0.1:5432/postgres).
+Set CARBON_TEST_PG_URL to point at another server (default postgresql://postgres@127.0.0.1:5432/postgres).
+The helpers behind these fixtures are in tests/support/databases.py.
+
+Databases at a service's migration head (use these in integration tests of a service):
+- `migrated_database_url` — a factory: `migrated_database_url("registry")` returns the URL of a NEW
+  database already at the registry's Alembic head, on the test's backend (`db_backend`: the test runs
+  once on SQLite and once on PostgreSQL, ids `[sqlite]` / `[postgresql]`). The first call per service
+  and backend in a session migrates a template once (`carbon_runtime.persistence.migrations.upgrade`);
+  each call then copies it (`CREATE DATABASE x TEMPLATE tmpl` on PostgreSQL, a file copy on SQLite),
+  which takes tens of milliseconds instead of the second or more a migration takes. Call it once per
+  database the test needs (two services, or two databases of one service); each is dropped after the
+  test. Do not call `upgrade()` on it again: it is at head already.
+
+      @pytest.fixture
+      def engine(migrated_database_url: MigratedDatabaseUrl) -> Iterator[Engine]:  # from tests.support.databases
+          engine = make_engine(migrated_database_url("reporting"))
+          yield engine
+          engine.dispose()
+
+- `migrated_pg_database_url` — the same factory, PostgreSQL only and not parametrized (row-lock
+  concurrency tests and other tests that only make sense there).
+
+Empty databases (for tests of the migrations themselves, or of tables a test declares):
+- `database_url` — parametrized over both backends like `db_backend`: a fresh empty PostgreSQL
+  database per test (dropped afterwards), or a fresh SQLite file in the test's tmp_path.
+- `pg_database_url` — an empty PostgreSQL database, not parametrized.
+
+A test that takes both `database_url` and `migrated_database_url` gets the same backend for both.
+PostgreSQL databases are dropped on a background thread after the test (the session waits for it).
+Under pytest-xdist each worker is a session: it migrates its own templates and they never clash.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-PG_ADMIN_URL = os.environ.get("CARBON_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+from tests.support.databases import (
+    PG_ADMIN_URL,
+    BackgroundDropper,
+    DatabaseTemplates,
+    MigratedDatabaseUrl,
+    create_pg_database,
+    drop_pg_database,
+)
+
+# Kept importable from here for older callers; new code imports from tests.support.databases.
+__all__ = ["PG_ADMIN_URL", "MigratedDatabaseUrl", "create_pg_database", "drop_pg_database"]
 
 
 def _pg_admin_dsn() -> str:
     return PG_ADMIN_URL
 
 
-def create_pg_database() -> str:
-    """Create an empty database and return its SQLAlchemy URL."""
-    import psycopg
-
-    name = f"carbon_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(_pg_admin_dsn(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    return f"{base}/{name}"
+@pytest.fixture(scope="session")
+def _database_dropper() -> Iterator[BackgroundDropper]:
+    dropper = BackgroundDropper()
+    yield dropper
+    failures = dropper.close()
+    if failures:
+        warnings.warn("test databases left behind:\n" + "\n".join(failures), stacklevel=1)
 
 
-def drop_pg_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(_pg_admin_dsn(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+@pytest.fixture(scope="session")
+def database_templates(
+    tmp_path_factory: pytest.TempPathFactory, _database_dropper: BackgroundDropper
+) -> Iterator[DatabaseTemplates]:
+    """One migrated template per (service, backend), made on first use in this session."""
+    templates = DatabaseTemplates(tmp_path_factory.mktemp("db-templates"))
+    yield templates
+    templates.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def db_backend(request: pytest.FixtureRequest) -> str:
+    """The storage backend of this run of the test: "sqlite" or "postgresql"."""
+    return str(request.param)
+
+
+def _factory(
+    backend: str, templates: DatabaseTemplates, dropper: BackgroundDropper, directory: Path
+) -> Iterator[MigratedDatabaseUrl]:
+    made: list[str] = []
+
+    def make(service: str) -> str:
+        url = templates.new_url(service, backend, directory)
+        made.append(url)
+        return url
+
+    yield make
+    if backend == "postgresql":
+        for url in made:
+            dropper.drop(url)
+
+
+@pytest.fixture
+def migrated_database_url(
+    db_backend: str, database_templates: DatabaseTemplates, _database_dropper: BackgroundDropper, tmp_path: Path
+) -> Iterator[MigratedDatabaseUrl]:
+    """Factory: `migrated_database_url("registry")` -> a new database at the service's migration head."""
+    yield from _factory(db_backend, database_templates, _database_dropper, tmp_path)
+
+
+@pytest.fixture
+def migrated_pg_database_url(
+    database_templates: DatabaseTemplates, _database_dropper: BackgroundDropper, tmp_path: Path
+) -> Iterator[MigratedDatabaseUrl]:
+    """Factory like `migrated_database_url`, PostgreSQL only."""
+    yield from _factory("postgresql", database_templates, _database_dropper, tmp_path)
+
+
+@pytest.fixture
+def database_url(db_backend: str, tmp_path: Path, _database_dropper: BackgroundDropper) -> Iterator[str]:
     """An empty database on each backend."""
-    if request.param == "sqlite":
+    if db_backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
     url = create_pg_database()
     try:
         yield url
     finally:
-        drop_pg_database(url)
+        _database_dropper.drop(url)
 
 
 @pytest.fixture
-def pg_database_url() -> Iterator[str]:
+def pg_database_url(_database_dropper: BackgroundDropper) -> Iterator[str]:
     """An empty PostgreSQL database (for tests that only make sense there, e.g. row-lock concurrency)."""
     url = create_pg_database()
     try:
         yield url
     finally:
-        drop_pg_database(url)
+        _database_dropper.drop(url)

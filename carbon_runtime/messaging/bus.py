@@ -131,6 +131,30 @@ def inject(handler: Callable[..., Any], dependencies: Mapping[str, Any]) -> Call
     return bound_handler
 
 
+def collect_handlers(package: str) -> dict[type, Callable[..., Any]]:
+    """Every `handle(cmd, uow, ...)` function of the modules of `package` (a service's `service`
+    package), keyed by the type its first parameter is annotated with. A new use case is a new module
+    with a `handle` function: nothing else registers it. Two handlers for one command type are refused."""
+    import importlib
+    import pkgutil
+
+    found: dict[type, Callable[..., Any]] = {}
+    pkg = importlib.import_module(package)
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{package}.{info.name}")
+        handler = getattr(module, "handle", None)
+        if handler is None or not callable(handler) or getattr(handler, "__module__", None) != module.__name__:
+            continue
+        first = next(iter(inspect.signature(handler).parameters))
+        command_type = typing.get_type_hints(handler).get(first)
+        if not isinstance(command_type, type):
+            raise TypeError(f"{module.__name__}.handle: annotate its first parameter with the command type")
+        if command_type in found:
+            raise TypeError(f"two handlers for {command_type.__name__}: {module.__name__} and {found[command_type]}")
+        found[command_type] = handler
+    return found
+
+
 def _result_type(handler: Callable[..., Any]) -> Any:
     target = getattr(handler, "__wrapped__", handler)
     try:

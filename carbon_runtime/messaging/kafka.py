@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from carbon_runtime.ops.child_process import die_with_parent
+
 log = logging.getLogger(__name__)
 
 
@@ -206,6 +208,8 @@ class LocalBroker:
             stderr=subprocess.STDOUT,
             env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
             start_new_session=True,
+            # Dies with this process even if it is SIGKILLed (no broker left holding the port).
+            preexec_fn=die_with_parent(),
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

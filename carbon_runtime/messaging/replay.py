@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import importlib
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
 from carbon_runtime.messaging.outbox import OutboxTables, head_position, read_log
+
+if TYPE_CHECKING:
+    from carbon_runtime.transport.grpc_runtime import ClientTls
 
 _PAGE = 500
 
@@ -58,12 +61,15 @@ def register_event_log(server: Any, engine: Engine, tables: OutboxTables, produc
     return str(pb2.DESCRIPTOR.services_by_name["EventLog"].full_name)
 
 
-def replay_from(target: str, from_position: int = 0, *, timeout_s: float = 60.0) -> Iterator[tuple[int, Any]]:
-    """Stream (position, envelope) from a peer's event log (synchronous client)."""
-    import grpc
+def replay_from(
+    target: str, from_position: int = 0, *, timeout_s: float = 60.0, tls: ClientTls | None = None
+) -> Iterator[tuple[int, Any]]:
+    """Stream (position, envelope) from a peer's event log (synchronous client). The channel uses
+    `tls`, else the process's client TLS (see grpc_runtime.open_channel)."""
+    from carbon_runtime.transport.grpc_runtime import open_channel
 
     pb2, pb2_grpc, _ = _mods()
-    with grpc.insecure_channel(target) as channel:
+    with open_channel(target, tls=tls) as channel:
         stub = pb2_grpc.EventLogStub(channel)
         for item in stub.Replay(pb2.ReplayRequest(from_position=from_position), timeout=timeout_s):
             yield int(item.position), item.envelope

@@ -19,6 +19,7 @@ from carbon_runtime.persistence.uow import UnitOfWork
 from carbon_runtime.settings import ServiceSettings
 from carbon_runtime.transport.auth import TokenVerifier
 from carbon_runtime.transport.graphql_runtime import create_http_app
+from carbon_runtime.transport.grpc_runtime import client_tls, configure_client_tls
 
 
 @dataclass
@@ -35,11 +36,16 @@ class Core:
     def topic(self) -> str:
         return f"carbon.{self.settings.service_name}.events.v1"
 
-    def uow(self) -> UnitOfWork:
-        wake = self.relay.wake if self.relay is not None else None
+    @property
+    def on_commit(self) -> Callable[[], None] | None:
+        """What runs after a unit of work commits events: wake the outbox relay (or, with the crash
+        fault on, exit as if killed between commit and publish)."""
         if self.settings.fault_crash_after_commit:
-            wake = _crash_now
-        return UnitOfWork(self.engine, self.outbox, self.settings.service_name, on_commit=wake)
+            return _crash_now
+        return self.relay.wake if self.relay is not None else None
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.outbox, self.settings.service_name, on_commit=self.on_commit)
 
     def ready(self) -> bool:
         try:
@@ -60,6 +66,9 @@ def build_core(settings: ServiceSettings, outbox: OutboxTables, *, configure_pro
         configure_logging(settings.service_name, settings.log_level)
         telemetry.configure_tracing(settings.service_name, settings.otlp_endpoint)
         telemetry.configure_metrics(settings.service_name)
+        # Every gRPC client this service builds (GrpcClient, event-log replay) dials its peers with
+        # the service's client TLS; without it, mTLS on the peers' servers would lock it out.
+        configure_client_tls(client_tls(settings))
     engine = make_engine(settings.database_url)
     verifier = TokenVerifier(settings.auth, production=settings.is_production)
     core = Core(settings=settings, engine=engine, outbox=outbox, verifier=verifier, relay=None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from alembic import context
@@ -33,8 +35,6 @@ def run_env(target_metadata: MetaData) -> None:
 
 
 def migrations_dir(service: str) -> str:
-    from pathlib import Path
-
     return str(Path(__file__).resolve().parents[2] / "services" / service / "migrations")
 
 
@@ -59,3 +59,48 @@ def autogenerate(service: str, message: str) -> None:
         cfg.set_main_option("sqlalchemy.url", url)
         command.upgrade(cfg, "head")
         command.revision(cfg, message=message, autogenerate=True)
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionInfo:
+    """One revision of a service's migrations, newest first in `history`."""
+
+    revision: str
+    down_revisions: tuple[str, ...]
+    message: str
+    is_head: bool
+
+
+def history(service: str) -> list[RevisionInfo]:
+    """`python -m services.<svc> history`: the service's revisions, newest first (no database needed)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(migrations_dir(service))
+    heads = set(script.get_heads())
+    out: list[RevisionInfo] = []
+    for rev in script.walk_revisions():
+        down = rev.down_revision
+        downs = () if down is None else (down,) if isinstance(down, str) else tuple(down)
+        out.append(RevisionInfo(rev.revision, downs, (rev.doc or "").strip(), rev.revision in heads))
+    return out
+
+
+def current(service: str, database_url: str) -> tuple[str, ...] | None:
+    """`python -m services.<svc> current`: the revisions the database is at (empty when it was never
+    migrated), or None when a SQLite database file does not exist (it is not created by asking)."""
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy.engine import make_url
+
+    from carbon_runtime.persistence.db import is_sqlite, make_engine, normalize_url
+
+    url = normalize_url(database_url)
+    if is_sqlite(url):
+        path = make_url(url).database
+        if path and path != ":memory:" and not Path(path).exists():
+            return None
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return tuple(MigrationContext.configure(conn).get_current_heads())
+    finally:
+        engine.dispose()

@@ -4,6 +4,12 @@ and /metrics.
 Errors carry the contract's `extensions.code` (and a stable `reason`); unexpected exceptions are
 masked so no stack trace or internal detail ever reaches a partner. Parser and validation caches are
 on; depth, alias and token limits are enforced in the subgraph too, not only at the gateway.
+
+GraphQL over HTTP: a client that accepts `application/graphql-response+json` (the gateway does) gets
+that media type back, a 400 for a request error (the document does not parse or validate, or the
+variables do not coerce) and no `data` entry when the operation never ran; a client that accepts only
+`application/json` keeps the legacy behaviour (200 with `data: null`). graphql-http's `auditServer`
+checks this (tests/e2e/gateway/test_graphql_over_http_audit.py).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from typing import Any
 
 import strawberry
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.error import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -30,10 +36,12 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.fastapi import BaseContext, GraphQLRouter
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.config import StrawberryConfig
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import StreamExecutionResult
 from strawberry.types.execution import ExecutionResult as StrawberryExecutionResult
+from strawberry.types.unset import UNSET
 
 from carbon_runtime.errors import DomainError, ErrorCode
 from carbon_runtime.ops import telemetry
@@ -79,28 +87,34 @@ def _error_code(err: GraphQLError) -> tuple[str, str | None, str]:
     return "INTERNAL", None, "internal error; the platform operators have been notified"
 
 
+def contract_errors(errors: Sequence[GraphQLError]) -> list[GraphQLError]:
+    """Every error with the contract's `extensions.code` (and `reason`), internals hidden. Idempotent:
+    an error that already carries a code keeps it."""
+    converted: list[GraphQLError] = []
+    for err in errors:
+        code, reason, message = _error_code(err)
+        extensions: dict[str, Any] = {"code": code}
+        if reason:
+            extensions["reason"] = reason
+        converted.append(
+            GraphQLError(
+                message=message,
+                nodes=err.nodes,
+                source=err.source,
+                positions=err.positions,
+                path=err.path,
+                original_error=None,
+                extensions=extensions,
+            )
+        )
+    return converted
+
+
 class ContractErrors(SchemaExtension):
     """Rewrites every error to carry `extensions.code` from the contract and hides internals."""
 
     def _convert(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        converted: list[GraphQLError] = []
-        for err in errors:
-            code, reason, message = _error_code(err)
-            extensions: dict[str, Any] = {"code": code}
-            if reason:
-                extensions["reason"] = reason
-            converted.append(
-                GraphQLError(
-                    message=message,
-                    nodes=err.nodes,
-                    source=err.source,
-                    positions=err.positions,
-                    path=err.path,
-                    original_error=None,
-                    extensions=extensions,
-                )
-            )
-        return converted
+        return contract_errors(errors)
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -175,6 +189,72 @@ def build_schema(
     )
 
 
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+
+
+def accepts_graphql_response_json(accept: str | None) -> bool:
+    """Whether the client asked for `application/graphql-response+json` at least as much as for
+    `application/json`. No Accept header, `*/*` or only `application/json` mean the legacy media type
+    (GraphQL over HTTP: servers SHOULD treat a request without Accept as `application/json`)."""
+    best: dict[str, float] = {}
+    for item in (accept or "").split(","):
+        media_type, *params = item.split(";")
+        media_type = media_type.strip().lower()
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value.strip())
+                except ValueError:
+                    q = 0.0
+        best[media_type] = max(best.get(media_type, 0.0), q)
+    preferred = best.get(GRAPHQL_RESPONSE_JSON, 0.0)
+    return preferred > 0 and preferred >= best.get("application/json", 0.0)
+
+
+def is_request_error(result: GraphQLExecutionResult | StrawberryExecutionResult) -> bool:
+    """The operation never ran: the document did not parse or validate, or the variables did not
+    coerce. Such errors carry no `path`; a field error always does, and a failed non-null root field
+    (data null after execution) is an ordinary field error, answered with 200. An internal fault
+    before execution (code INTERNAL) is not the client's request error."""
+    errors = result.errors or []
+    return (
+        result.data is None
+        and bool(errors)
+        and all(err.path is None and (err.extensions or {}).get("code") != "INTERNAL" for err in errors)
+    )
+
+
+class GraphQLOverHTTPRouter(GraphQLRouter[RequestContext, None]):
+    """Strawberry's FastAPI router, made compliant with GraphQL over HTTP for
+    `application/graphql-response+json`: that media type when the client accepts it, and for a request
+    error a 400 without a `data` entry. Every error leaves with the contract's `extensions.code`, also
+    those a parser-cache hit raises before the ContractErrors extension can see them."""
+
+    async def process_result(self, request: Request, result: StrawberryExecutionResult) -> GraphQLHTTPResponse:
+        if result.errors:
+            result.errors = contract_errors(list(result.errors))
+        body = await super().process_result(request, result)
+        if accepts_graphql_response_json(request.headers.get("accept")):
+            request.state.graphql_response_json = True
+            if is_request_error(result):
+                request.state.graphql_request_error = True
+                body.pop("data", None)
+        return body
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        response = await super().run(request, context=context, root_value=root_value)
+        if not isinstance(request, Request) or not isinstance(response, Response):
+            return response
+        if isinstance(response, StreamingResponse) or not getattr(request.state, "graphql_response_json", False):
+            return response
+        response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
+        if getattr(request.state, "graphql_request_error", False):
+            response.status_code = 400
+        return response
+
+
 def create_http_app(
     settings: ServiceSettings,
     schema: strawberry.federation.Schema,
@@ -201,7 +281,7 @@ def create_http_app(
     protocols: tuple[str, ...] = (GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL)  # Strawberry's default
     if schema.subscription is not None:
         protocols += (GRAPHQL_SSE_PROTOCOL,)
-    router: GraphQLRouter[RequestContext, None] = GraphQLRouter(
+    router: GraphQLRouter[RequestContext, None] = GraphQLOverHTTPRouter(
         schema,
         context_getter=get_context,
         graphql_ide=None if settings.is_production else "graphiql",

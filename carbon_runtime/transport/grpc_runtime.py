@@ -6,7 +6,9 @@ caller's bearer token from metadata and exposes the principal to handlers, (3) t
 into a status code with rich details (google.rpc.Status + ErrorInfo carrying the stable reason).
 
 Client side: every call has a deadline; only idempotent calls (all our mutations carry idempotency
-keys) are retried, and only on UNAVAILABLE, so a retry can never apply a change twice.
+keys) are retried, and only on UNAVAILABLE, so a retry can never apply a change twice. Channels use
+the service's client TLS (P_GRPC_TLS_CA_FILE and, for mutual TLS, P_GRPC_TLS_CLIENT_CERT_FILE/_KEY_FILE):
+build_core installs it for the process, so turning on mTLS on the servers keeps peers talking.
 """
 
 from __future__ import annotations
@@ -178,9 +180,14 @@ class ServerTls:
 
 @dataclass(frozen=True)
 class ClientTls:
+    """Client TLS: the CA that signed the peers' server certificates and, for mutual TLS, this
+    service's client certificate and key. `server_name` overrides the name checked against the
+    peer's certificate (when peers are dialled by IP, or share one certificate name)."""
+
     ca_file: str
     cert_file: str | None = None
     key_file: str | None = None
+    server_name: str | None = None
 
     def credentials(self) -> Any:
         return grpc.ssl_channel_credentials(
@@ -188,6 +195,9 @@ class ClientTls:
             private_key=Path(self.key_file).read_bytes() if self.key_file else None,
             certificate_chain=Path(self.cert_file).read_bytes() if self.cert_file else None,
         )
+
+    def options(self) -> list[tuple[str, Any]]:
+        return [("grpc.ssl_target_name_override", self.server_name)] if self.server_name else []
 
 
 def server_tls(settings: Any) -> ServerTls | None:
@@ -197,11 +207,40 @@ def server_tls(settings: Any) -> ServerTls | None:
 
 
 def client_tls(settings: Any) -> ClientTls | None:
+    """The client side of a service's settings (P_GRPC_TLS_CA_FILE, P_GRPC_TLS_CLIENT_CERT_FILE,
+    P_GRPC_TLS_CLIENT_KEY_FILE, P_GRPC_TLS_SERVER_NAME); None: plaintext."""
     if settings.grpc_tls_ca_file:
         return ClientTls(
-            settings.grpc_tls_ca_file, settings.grpc_tls_client_cert_file, settings.grpc_tls_client_key_file
+            settings.grpc_tls_ca_file,
+            settings.grpc_tls_client_cert_file,
+            settings.grpc_tls_client_key_file,
+            getattr(settings, "grpc_tls_server_name", None),
         )
     return None
+
+
+# The client TLS of this process's service, installed at start-up by build_core
+# (carbon_runtime/ops/bootstrap.py), so every GrpcClient and replay channel a service builds speaks
+# TLS to its peers without being handed the settings. Nothing sets it at import time.
+_process_client_tls: ClientTls | None = None
+
+
+def configure_client_tls(tls: ClientTls | None) -> None:
+    global _process_client_tls
+    _process_client_tls = tls
+
+
+def default_client_tls() -> ClientTls | None:
+    return _process_client_tls
+
+
+def open_channel(target: str, *, tls: ClientTls | None = None, options: Sequence[tuple[str, Any]] = ()) -> Any:
+    """A synchronous channel to a peer: TLS with `tls`, else with the process's client TLS
+    (configure_client_tls), else plaintext."""
+    tls = tls if tls is not None else _process_client_tls
+    if tls is None:
+        return grpc.insecure_channel(target, options=list(options))
+    return grpc.secure_channel(target, tls.credentials(), options=[*options, *tls.options()])
 
 
 async def build_server(
@@ -270,8 +309,14 @@ class GrpcClient:
         deadline_ms: int = 5000,
         max_message_bytes: int = 4 * 1024 * 1024,
         tls: ClientTls | None = None,
+        settings: Any = None,
     ) -> None:
+        """TLS comes from `tls`, else from `settings` (a ServiceSettings: its client TLS), else from
+        the process's client TLS that build_core installed, else the channel is plaintext."""
         self.target = target
+        if tls is None and settings is not None:
+            tls = client_tls(settings)
+        self.tls = tls if tls is not None else _process_client_tls
         self.deadline_ms = deadline_ms
         options: list[tuple[str, Any]] = [
             ("grpc.enable_retries", 1),
@@ -279,11 +324,7 @@ class GrpcClient:
             ("grpc.max_receive_message_length", max_message_bytes),
             ("grpc.max_send_message_length", max_message_bytes),
         ]
-        self.channel = (
-            grpc.secure_channel(target, tls.credentials(), options=options)
-            if tls is not None
-            else grpc.insecure_channel(target, options=options)
-        )
+        self.channel = open_channel(target, tls=self.tls, options=options)
 
     def call(
         self,

@@ -1,26 +1,38 @@
-"""Builds the reporting process from its settings: database, outbox relay, read-model consumer (Kafka),
-lag monitor, gRPC (ReportingService + EventLog), GraphQL and the report downloads.
+"""Builds the reporting process from its settings: database, message bus, outbox relay, read-model
+consumer (Kafka, or following the producers' event logs), lag monitor, gRPC (ReportingService +
+EventLog), GraphQL and the report downloads.
 
-`python -m services.reporting rebuild` wipes the read models and replays every producer's event log.
+`python -m services.reporting rebuild` clears the read models and replays every producer's event log.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
+from sqlalchemy import Engine
 
+from carbon_runtime.messaging.bus import MessageBus
 from carbon_runtime.messaging.replay import register_event_log
 from carbon_runtime.ops.bootstrap import build_core, build_process
 from carbon_runtime.ops.process import ServiceProcess
 from carbon_runtime.transport.graphql_runtime import build_schema
 from services.reporting.adapters import tables
-from services.reporting.adapters.peers import GrpcEventLog, IssuanceTotalsClient, RegistryTotalsClient
-from services.reporting.entrypoints import grpc_servicer, http_routes, kafka_consumer
-from services.reporting.entrypoints.graphql_schema import ENTITY_TYPES, Query
+from services.reporting.adapters.event_log_client import GrpcEventLog
+from services.reporting.adapters.issuance_client import IssuanceTotalsClient
+from services.reporting.adapters.read_model import SqlReadModel
+from services.reporting.adapters.registry_client import RegistryTotalsClient
+from services.reporting.adapters.unit_of_work import ReportingUnitOfWork
+from services.reporting.entrypoints import consumer, grpc_server, http_routes
+from services.reporting.entrypoints.graphql import ENTITY_TYPES, Query
 from services.reporting.entrypoints.metrics import register_lag_metrics
-from services.reporting.service import sync
-from services.reporting.service.reports import ReportingHandlers
+from services.reporting.service.handlers import HANDLERS
+from services.reporting.service.lag import LagMonitor
+from services.reporting.service.messages import to_messages
+from services.reporting.service.ports import IssuedTotals, RegistryTotals
+from services.reporting.service.queries import ReportQueries
 from services.reporting.settings import ReportingSettings
 
 
@@ -36,56 +48,75 @@ def event_logs(settings: ReportingSettings) -> dict[str, GrpcEventLog]:
     }
 
 
+def build_bus(
+    engine: Engine,
+    *,
+    issuance: IssuedTotals | None = None,
+    registry: RegistryTotals | None = None,
+    on_commit: Callable[[], None] | None = None,
+) -> MessageBus[ReportingUnitOfWork]:
+    """The bus over the SQL unit of work; without peers, reconciliation answers UNAVAILABLE."""
+    return MessageBus(
+        lambda: ReportingUnitOfWork(engine, on_commit),
+        HANDLERS,
+        to_messages,
+        dependencies={"issuance": issuance, "registry": registry, "new_id": lambda: str(uuid.uuid4())},
+    )
+
+
 def bootstrap(settings: ReportingSettings | None = None) -> ServiceProcess:
     settings = settings or ReportingSettings()
     core = build_core(settings, tables.outbox)
     logs = event_logs(settings)
     issuance = IssuanceTotalsClient(settings.issuance_grpc_target, settings.auth, deadline_ms=settings.grpc_deadline_ms)
     registry = RegistryTotalsClient(settings.registry_grpc_target, settings.auth, deadline_ms=settings.grpc_deadline_ms)
-    handlers = ReportingHandlers(core.engine, core.uow, issuance=issuance, registry=registry)
-    lag = sync.LagMonitor(core.engine, logs)
+    # The runtime's unit of work knows what wakes the outbox relay after a commit (and the crash fault).
+    bus = build_bus(core.engine, issuance=issuance, registry=registry, on_commit=core.on_commit)
+    read_model = SqlReadModel(core.engine)
+    queries = ReportQueries(read_model)
+    lag = LagMonitor(read_model, logs)
     register_lag_metrics(lag)
 
     core.workers.append(
-        sync.PeriodicWorker("reporting-lag-monitor", lag.refresh_heads, settings.lag_poll_interval_ms / 1000)
+        consumer.PeriodicWorker("reporting-lag-monitor", lag.refresh_heads, settings.lag_poll_interval_ms / 1000)
     )
     if settings.kafka_bootstrap_servers:
         core.workers.append(
-            kafka_consumer.consumer(
-                settings.kafka_bootstrap_servers, core.engine, session_timeout_ms=settings.kafka_session_timeout_ms
+            consumer.consumer(
+                settings.kafka_bootstrap_servers, bus, session_timeout_ms=settings.kafka_session_timeout_ms
             )
         )
     elif settings.follow_event_logs_interval_ms:
-        core.workers.append(sync.follower(core.engine, logs, settings.follow_event_logs_interval_ms / 1000))
+        core.workers.append(consumer.follower(bus, read_model, logs, settings.follow_event_logs_interval_ms / 1000))
     core.on_stop.extend(log_port.close for log_port in logs.values())
     core.on_stop.extend([issuance.close, registry.close])
 
     def register(server: Any) -> None:
         register_event_log(server, core.engine, core.outbox, settings.service_name)
-        grpc_servicer.register(server, handlers, lag)
+        grpc_server.register(server, bus, queries, lag)
 
     # Health and reflection need the names before the server registers its services at start-up.
-    service_names = [grpc_servicer.SERVICE_NAME, "carbon.events.v1.EventLog"]
+    service_names = [grpc_server.SERVICE_NAME, "carbon.events.v1.EventLog"]
     process = build_process(
         core,
         _schema(settings),
         register,
         service_names,
-        extras={"engine": core.engine, "core": core, "handlers": handlers, "lag": lag},
+        extras={"engine": core.engine, "core": core, "bus": bus, "queries": queries, "lag": lag},
     )
-    http_routes.add_routes(process.http_app, handlers, core.verifier)
+    http_routes.add_routes(process.http_app, bus, queries, core.verifier)
     return process
 
 
 def rebuild(settings: ReportingSettings | None = None) -> dict[str, int]:
-    """Wipe the read models and replay every producer's event log (events applied per producer)."""
+    """Clear the read models and replay every producer's event log (events applied per producer)."""
     from carbon_runtime.persistence.db import make_engine
 
     settings = settings or ReportingSettings()
     engine = make_engine(settings.database_url)
     logs = event_logs(settings)
     try:
-        return sync.rebuild(engine, logs)
+        return consumer.rebuild(build_bus(engine), logs)
     finally:
         for log_port in logs.values():
             log_port.close()

@@ -17,6 +17,7 @@ from sqlalchemy import MetaData, select
 
 from carbon_runtime.messaging.kafka import ConsumedRecord, KafkaConsumerLoop, LocalBroker, ensure_topics
 from carbon_runtime.messaging.outbox import add_outbox_tables
+from carbon_runtime.ops.child_process import die_with_parent
 from carbon_runtime.persistence.db import make_engine
 from tests.support.gql import token
 from tooling.devstack import ROOT, StackConfig
@@ -32,7 +33,12 @@ def _start_registry(config: StackConfig, extra: dict[str, str]) -> subprocess.Po
     subprocess.run([sys.executable, "-m", "services.registry", "migrate"], env=env, check=True, cwd=ROOT)
     log = open(config.var_dir / "registry.log", "ab")  # noqa: SIM115
     return subprocess.Popen(
-        [sys.executable, "-m", "services.registry"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "services.registry"],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        preexec_fn=die_with_parent(),  # no registry outlives a killed test run
     )
 
 

@@ -1,4 +1,5 @@
-"""The registry, reached over gRPC (carbon.registry.v1.RegistryService): implements RegistryPort."""
+"""The registry, reached over gRPC (carbon.registry.v1.RegistryService): implements RegistryPort and
+ImportRegistryPort, and forwards imported retirements/cancellations (ImportBlockEvent) as they are."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from carbon_runtime.errors import DomainError, ErrorCode
 from carbon_runtime.settings import AuthSettings
 from carbon_runtime.transport.auth import issue_service_token
 from carbon_runtime.transport.grpc_runtime import GrpcClient
-from services.issuance.service.issue_credits import credit_attributes
+from services.issuance.service.messages import credit_attributes_pb
 from services.issuance.service.ports import (
     BufferCancellationOrder,
     ImportMintOrder,
@@ -54,7 +55,7 @@ class GrpcRegistry:
             idempotency_key=order.idempotency_key,
             issuance_id=order.issuance_id,
             batch_id=order.batch_id,
-            attributes=credit_attributes(order),
+            attributes=credit_attributes_pb(order.attributes),
             serial_prefix=order.serial_prefix,
             issued_quantity_t=order.issued_quantity_t,
             buffer_quantity_t=order.buffer_quantity_t,
@@ -84,7 +85,7 @@ class GrpcRegistry:
                 idempotency_key=mint.idempotency_key,
                 issuance_id=mint.issuance_id,
                 batch_id=mint.batch_id,
-                attributes=credit_attributes(mint),
+                attributes=credit_attributes_pb(mint.attributes),
                 serial_prefix=mint.serial_prefix,
                 issued_quantity_t=mint.issued_quantity_t,
                 buffer_quantity_t=mint.buffer_quantity_t,

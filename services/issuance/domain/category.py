@@ -6,22 +6,11 @@ it is stamped on each batch at issuance and travels with the credits.
 
 from __future__ import annotations
 
-import enum
+from carbon_runtime.vocabulary import CreditCategory as CreditCategory
 
 from .countries import JAPAN
 from .reference_data import CreditType, Program
 from .values import Article6Authorization, AuthorizationPurpose, JapanTies
-
-
-class CreditCategory(enum.StrEnum):
-    #: (1) reflected in Japan's inventory, or foreign with a corresponding adjustment for NDC use.
-    NDC_CONTRIBUTING = "NDC_CONTRIBUTING"
-    #: (2) domestic removal credits outside J-Credit, not yet in the inventory.
-    DOMESTIC_REMOVAL = "DOMESTIC_REMOVAL"
-    #: (3) voluntary credits without CA but tied to Japan's economy and environment.
-    JAPAN_ECONOMY = "JAPAN_ECONOMY"
-    #: (4) every other voluntary credit.
-    GLOBAL = "GLOBAL"
 
 
 def has_corresponding_adjustment(program: Program, authorization: Article6Authorization | None) -> bool:

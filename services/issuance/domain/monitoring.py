@@ -21,7 +21,7 @@ from decimal import ROUND_FLOOR, Decimal
 from carbon_runtime.errors import conflict, invalid, precondition
 
 from .actor import Actor, Role, require_role, require_role_for
-from .events import CreditsIssued, DomainEvent, MonitoringReportSubmitted, VerificationRecorded
+from .events import DomainEvent, IssuanceDecided, MonitoringReportSubmitted, VerificationRecorded
 from .periods import Period
 from .plan import IssuancePlan
 from .project import Project, ProjectStatus
@@ -131,9 +131,12 @@ class MonitoringReport:
         quantification: Quantification,
         earlier_reports: Iterable[MonitoringReport],
         at: datetime,
+        emissions_as_submitted: tuple[Decimal, Decimal, Decimal] | None = None,
+        idempotency_key: str | None = None,
     ) -> MonitoringReport:
         """`earlier_reports` are the project's reports so far; monitoring periods never overlap, so a
-        tonne is claimed for one period only."""
+        tonne is claimed for one period only. `emissions_as_submitted` (baseline, project, leakage) and
+        `idempotency_key` only travel on the event."""
         require_role_for(actor, Role.PROPONENT, project.proponent_org_id, "submitMonitoringReport")
         require_aware(at)
         require_text(report_id, "report_id")
@@ -178,11 +181,14 @@ class MonitoringReport:
             MonitoringReportSubmitted(
                 aggregate_id=report_id,
                 actor_user_id=actor.user_id,
+                actor_org_id=actor.organization_id,
                 occurred_at=at,
                 project_id=project.project_id,
                 period=period,
                 net_quantity_t=net_t,
                 claimed_quantity_t=report.claimed_quantity_t,
+                emissions_as_submitted=emissions_as_submitted or (Decimal(0), Decimal(0), Decimal(0)),
+                idempotency_key=idempotency_key,
             )
         )
         return report
@@ -215,6 +221,7 @@ class MonitoringReport:
         event = VerificationRecorded(
             aggregate_id=self.report_id,
             actor_user_id=actor.user_id,
+            actor_org_id=actor.organization_id,
             occurred_at=at,
             project_id=self.project_id,
             verifier_org_id=verifier_org_id,
@@ -257,7 +264,13 @@ class MonitoringReport:
         self.status = MonitoringReportStatus.ISSUED
         self.issuance = plan
         self.events.append(
-            CreditsIssued(aggregate_id=self.report_id, actor_user_id=actor.user_id, occurred_at=at, plan=plan)
+            IssuanceDecided(
+                aggregate_id=self.report_id,
+                actor_user_id=actor.user_id,
+                actor_org_id=actor.organization_id,
+                occurred_at=at,
+                plan=plan,
+            )
         )
         return plan
 

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from carbon_runtime.errors import DomainError, conflict, forbidden, invalid, not_found, precondition
+from carbon_runtime.vocabulary import ProjectStatus as ProjectStatus
 
 from .actor import Actor, Role, require_role, require_role_for
 from .category import CreditCategory, derive_category, has_corresponding_adjustment
@@ -43,7 +44,7 @@ from .events import (
     ProjectRejected,
     ProjectValidated,
     ProjectWithdrawn,
-    ReversalReported,
+    ReversalAssessed,
     ReversalShortfallMadeGood,
     SiteAdded,
     ValidationRequested,
@@ -64,15 +65,6 @@ from .values import (
 )
 
 _E = TypeVar("_E", bound=DomainEvent)
-
-
-class ProjectStatus(enum.StrEnum):
-    DRAFT = "DRAFT"
-    UNDER_VALIDATION = "UNDER_VALIDATION"
-    VALIDATED = "VALIDATED"
-    REGISTERED = "REGISTERED"
-    REJECTED = "REJECTED"
-    WITHDRAWN = "WITHDRAWN"
 
 
 class ValidationOutcome(enum.StrEnum):
@@ -163,7 +155,9 @@ class Project:
         sites: Iterable[Site] = (),
         documents: Iterable[ProjectDocument] = (),
         origin_project_id: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Project:
+        """`idempotency_key` is the creating request's, carried on ProjectCreated only."""
         require_role_for(actor, Role.PROPONENT, proponent_org_id, "createProject")
         require_aware(at)
         require_text(project_id, "project_id")
@@ -224,12 +218,17 @@ class Project:
             ProjectCreated(
                 aggregate_id=project_id,
                 actor_user_id=actor.user_id,
+                actor_org_id=actor.organization_id,
                 occurred_at=at,
                 program_id=program.program_id,
                 methodology_id=methodology.methodology_id,
                 host_country=host_country,
                 proponent_org_id=proponent_org_id,
                 verifier_org_id=verifier_org_id,
+                name=name,
+                co_benefits=project.co_benefits,
+                crediting_period=crediting_period,
+                idempotency_key=idempotency_key,
             )
         )
         return project
@@ -247,6 +246,7 @@ class Project:
         host_country: str,
         proponent_org_id: str,
         origin_project_id: str,
+        idempotency_key: str | None = None,
     ) -> Project:
         """A project bridged in from an external registry, which already validated and registered it:
         it starts REGISTERED (PROGRAM_ADMIN only). Its reversal risk and Article 6 status are the
@@ -284,6 +284,30 @@ class Project:
             status=ProjectStatus.REGISTERED,
         )
         project.history.append(StatusChange(None, ProjectStatus.REGISTERED, actor.user_id, at))
+        project.events.append(
+            ProjectCreated(
+                aggregate_id=project_id,
+                actor_user_id=actor.user_id,
+                actor_org_id=actor.organization_id,
+                occurred_at=at,
+                program_id=program.program_id,
+                methodology_id=methodology.methodology_id,
+                host_country=host_country,
+                proponent_org_id=proponent_org_id,
+                verifier_org_id=None,
+                name=name,
+                idempotency_key=idempotency_key,
+            )
+        )
+        project.events.append(
+            ProjectRegistered(
+                aggregate_id=project_id,
+                actor_user_id=actor.user_id,
+                actor_org_id=actor.organization_id,
+                occurred_at=at,
+                program_id=program.program_id,
+            )
+        )
         return project
 
     # ---- derived attributes ---------------------------------------------------------------------
@@ -328,6 +352,7 @@ class Project:
             VerifierEngaged(
                 aggregate_id=self.project_id,
                 actor_user_id=actor.user_id,
+                actor_org_id=actor.organization_id,
                 occurred_at=at,
                 verifier_org_id=verifier_org_id,
             )
@@ -342,7 +367,13 @@ class Project:
             raise conflict("DUPLICATE_DOCUMENT", f"document {document.sha256} is already attached")
         self.documents = (*self.documents, document)
         return self._record(
-            DocumentAdded(aggregate_id=self.project_id, actor_user_id=actor.user_id, occurred_at=at, document=document)
+            DocumentAdded(
+                aggregate_id=self.project_id,
+                actor_user_id=actor.user_id,
+                actor_org_id=actor.organization_id,
+                occurred_at=at,
+                document=document,
+            )
         )
 
     def add_site(self, actor: Actor, site: Site, at: datetime) -> SiteAdded:
@@ -358,7 +389,13 @@ class Project:
             raise conflict("DUPLICATE_SITE", f"site {site.site_id} is already part of the project")
         self.sites = (*self.sites, site)
         return self._record(
-            SiteAdded(aggregate_id=self.project_id, actor_user_id=actor.user_id, occurred_at=at, site=site)
+            SiteAdded(
+                aggregate_id=self.project_id,
+                actor_user_id=actor.user_id,
+                actor_org_id=actor.organization_id,
+                occurred_at=at,
+                site=site,
+            )
         )
 
     # ---- lifecycle ------------------------------------------------------------------------------
@@ -375,6 +412,7 @@ class Project:
             ValidationRequested(
                 aggregate_id=self.project_id,
                 actor_user_id=actor.user_id,
+                actor_org_id=actor.organization_id,
                 occurred_at=at,
                 verifier_org_id=self.verifier_org_id,
             )
@@ -400,6 +438,7 @@ class Project:
                 ProjectValidated(
                     aggregate_id=self.project_id,
                     actor_user_id=actor.user_id,
+                    actor_org_id=actor.organization_id,
                     occurred_at=at,
                     verifier_org_id=verifier_org_id,
                     comment=comment,
@@ -410,6 +449,7 @@ class Project:
             ProjectRejected(
                 aggregate_id=self.project_id,
                 actor_user_id=actor.user_id,
+                actor_org_id=actor.organization_id,
                 occurred_at=at,
                 verifier_org_id=verifier_org_id,
                 comment=comment,
@@ -428,6 +468,7 @@ class Project:
             ChangesRequested(
                 aggregate_id=self.project_id,
                 actor_user_id=actor.user_id,
+                actor_org_id=actor.organization_id,
                 occurred_at=at,
                 verifier_org_id=verifier_org_id,
                 comment=comment,
@@ -441,7 +482,13 @@ class Project:
             raise _invalid_transition("register", self.status)
         self._transition(ProjectStatus.REGISTERED, actor, at)
         return self._record(
-            ProjectRegistered(aggregate_id=self.project_id, actor_user_id=actor.user_id, occurred_at=at)
+            ProjectRegistered(
+                aggregate_id=self.project_id,
+                actor_user_id=actor.user_id,
+                actor_org_id=actor.organization_id,
+                occurred_at=at,
+                program_id=self.program.program_id,
+            )
         )
 
     def withdraw(self, actor: Actor, reason: str, at: datetime) -> ProjectWithdrawn:
@@ -455,7 +502,13 @@ class Project:
         require_text(reason, "reason")
         self._transition(ProjectStatus.WITHDRAWN, actor, at)
         return self._record(
-            ProjectWithdrawn(aggregate_id=self.project_id, actor_user_id=actor.user_id, occurred_at=at, reason=reason)
+            ProjectWithdrawn(
+                aggregate_id=self.project_id,
+                actor_user_id=actor.user_id,
+                actor_org_id=actor.organization_id,
+                occurred_at=at,
+                reason=reason,
+            )
         )
 
     # ---- verifier checks (shared with monitoring verification) ----------------------------------
@@ -498,6 +551,7 @@ class Project:
                     DuplicateRegistrationFlagged(
                         aggregate_id=self.project_id,
                         actor_user_id=actor.user_id,
+                        actor_org_id=actor.organization_id,
                         occurred_at=at,
                         registration_id=match.registration_id,
                         program_id=match.program_id,
@@ -528,7 +582,7 @@ class Project:
 
     def report_reversal(
         self, actor: Actor, reversal_quantity_t: int, buffer_available_t: int, at: datetime
-    ) -> ReversalReported:
+    ) -> ReversalAssessed:
         """A removal was lost (fire, harvest, leak). The program buffer covers what it can; the rest
         is a shortfall that holds this project's issuance until made good, so the project cannot sell
         new credits while the atmosphere is owed tonnes it already sold."""
@@ -545,9 +599,10 @@ class Project:
         shortfall_t = reversal_quantity_t - from_buffer_t
         self.reversal_shortfall_t += shortfall_t
         return self._record(
-            ReversalReported(
+            ReversalAssessed(
                 aggregate_id=self.project_id,
                 actor_user_id=actor.user_id,
+                actor_org_id=actor.organization_id,
                 occurred_at=at,
                 reversal_quantity_t=reversal_quantity_t,
                 buffer_cancellation_t=from_buffer_t,
@@ -572,6 +627,7 @@ class Project:
             ReversalShortfallMadeGood(
                 aggregate_id=self.project_id,
                 actor_user_id=actor.user_id,
+                actor_org_id=actor.organization_id,
                 occurred_at=at,
                 quantity_t=quantity_t,
                 outstanding_shortfall_t=self.reversal_shortfall_t,
@@ -612,6 +668,7 @@ class Project:
         return DuplicateRegistrationCleared(
             aggregate_id=self.project_id,
             actor_user_id=actor.user_id,
+            actor_org_id=actor.organization_id,
             occurred_at=at,
             registration_id=registration_id,
             status=status,

@@ -19,17 +19,11 @@ from dataclasses import dataclass
 
 from carbon_runtime.errors import not_found
 
+# The shared vocabulary, re-exported: issuance domain modules import the credit type and basis from here.
+from carbon_runtime.vocabulary import CreditBasis as CreditBasis
+from carbon_runtime.vocabulary import CreditType as CreditType
+
 from .countries import JAPAN
-
-
-class CreditType(enum.StrEnum):
-    REDUCTION = "REDUCTION"
-    REMOVAL = "REMOVAL"
-
-
-class CreditBasis(enum.StrEnum):
-    NATURE = "NATURE"
-    TECHNOLOGY = "TECHNOLOGY"
 
 
 class ProgramScope(enum.StrEnum):

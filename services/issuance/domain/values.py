@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from carbon_runtime.errors import invalid
+from carbon_runtime.vocabulary import Authorization
 
 
 def require_aware(at: datetime) -> datetime:
@@ -140,6 +141,18 @@ class Article6Authorization:
         require_text(self.letter_id, "authorization.letter_id")
         if not self.purposes:
             raise invalid("INVALID_AUTHORIZATION", "an authorization names at least one purpose (NDC, OIMP)")
+
+
+def authorization_of(authorization: Article6Authorization | None) -> Authorization:
+    """The shared vocabulary's Authorization a batch carries for the project's letter (NONE without one)."""
+    if authorization is None:
+        return Authorization.NONE
+    purposes = authorization.purposes
+    if purposes == {AuthorizationPurpose.NDC, AuthorizationPurpose.OIMP}:
+        return Authorization.NDC_AND_OTHER_INTERNATIONAL_MITIGATION
+    if AuthorizationPurpose.NDC in purposes:
+        return Authorization.NDC
+    return Authorization.OTHER_INTERNATIONAL_MITIGATION
 
 
 @dataclass(frozen=True, slots=True)

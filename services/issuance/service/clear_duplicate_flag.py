@@ -3,18 +3,14 @@ which lifts the hold on issuance."""
 
 from __future__ import annotations
 
-from carbon_runtime.transport.auth import Principal
-from services.issuance.domain.duplicates import RegistrationStatus
-from services.issuance.service.common import Deps, actor_of
+from services.issuance.domain.commands import ClearDuplicateFlag
+from services.issuance.service.ports import Clock, UnitOfWork
+from services.issuance.service.results import ProjectRef
 
 
-def clear_duplicate_flag(
-    deps: Deps, principal: Principal, project_id: str, registration_id: str, status: RegistrationStatus
-) -> str:
-    actor = actor_of(principal)
-    now = deps.clock()
-    with deps.uow() as uow:
-        project = uow.get_project(project_id, for_update=True)
-        project.record_other_registration_closed(actor, registration_id, status, now)
-        uow.save_project(project)
-    return project_id
+def handle(cmd: ClearDuplicateFlag, uow: UnitOfWork, *, clock: Clock) -> ProjectRef:
+    now = clock()
+    project = uow.projects.get_project(cmd.project_id, for_update=True)
+    project.record_other_registration_closed(cmd.actor, cmd.registration_id, cmd.status, now)
+    uow.projects.save_project(project)
+    return ProjectRef(cmd.project_id)

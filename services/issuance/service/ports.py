@@ -1,17 +1,18 @@
 """What the use cases need from the outside world, as interfaces: storage (one unit of work per
-transaction) and the registry (over gRPC in production, an in-memory fake in tests)."""
+transaction, holding one repository per aggregate) and the registry (over gRPC in production, the
+shared in-memory fake tests/support/fake_registry.py in tests)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from types import TracebackType
 from typing import Protocol
 
-from google.protobuf.message import Message
-
+from carbon_runtime.messaging.bus import UnitOfWork as BusUnitOfWork
+from carbon_runtime.vocabulary import Authorization, CreditBasis, CreditCategory, CreditType
 from services.issuance.domain.duplicates import OtherRegistration
+from services.issuance.domain.events import CreditAttributes
 from services.issuance.domain.monitoring import MonitoringReport
 from services.issuance.domain.project import Project
 from services.issuance.domain.reference_data import Methodology, Program
@@ -44,14 +45,31 @@ class MintOrder:
     country: str
     vintage_start: date
     vintage_end: date
-    credit_type: str
-    basis: str
-    category: str
+    credit_type: CreditType
+    basis: CreditBasis
+    category: CreditCategory
     corresponding_adjustment: bool
-    #: Proto enum name of carbon.issuance.v1.Authorization, e.g. "AUTHORIZATION_NONE".
-    authorization: str
+    authorization: Authorization
     co_benefits: tuple[int, ...]
     issuer_organization_id: str
+
+    @property
+    def attributes(self) -> CreditAttributes:
+        return CreditAttributes(
+            project_id=self.project_id,
+            program_id=self.program_id,
+            methodology_id=self.methodology_id,
+            country=self.country,
+            vintage_start=self.vintage_start,
+            vintage_end=self.vintage_end,
+            credit_type=self.credit_type,
+            basis=self.basis,
+            category=self.category,
+            corresponding_adjustment=self.corresponding_adjustment,
+            authorization=self.authorization,
+            co_benefits=self.co_benefits,
+            issuer_organization_id=self.issuer_organization_id,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,13 +189,10 @@ class ImportMintResult:
 
 class ImportRegistryPort(Protocol):
     """The registry's side of imports (ImportBatch); may raise DomainError, e.g. CONFLICT
-    DOUBLE_REGISTRATION or UNAVAILABLE."""
+    DOUBLE_REGISTRATION or UNAVAILABLE. (Imported retirements and cancellations go to the registry
+    directly: the export import in entrypoints forwards them without a use case of this service.)"""
 
     def import_batch(self, order: ImportMintOrder, token: str | None) -> ImportMintResult: ...
-
-    def import_block_event(self, request: Message, token: str | None) -> Message:
-        """Forwards a carbon.registry.v1.ImportBlockEventRequest; returns its response."""
-        ...
 
 
 @dataclass
@@ -201,17 +216,7 @@ class LoadedReport:
     figures: ReportFigures
 
 
-class UnitOfWork(Protocol):
-    """One transaction. Leaving the block without an exception commits state, events and
-    idempotency records together; an exception rolls all of it back."""
-
-    def __enter__(self) -> UnitOfWork: ...
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
-
-    # reference data
+class ReferenceDataRepository(Protocol):
     def get_program(self, program_id: str) -> ProgramSettings: ...
     def get_methodology(self, methodology_id: str) -> Methodology: ...
     def program_exists(self, program_id: str) -> bool: ...
@@ -219,49 +224,64 @@ class UnitOfWork(Protocol):
     def save_program(self, settings: ProgramSettings, *, new: bool) -> None: ...
     def save_methodology(self, methodology: Methodology, *, new: bool) -> None: ...
     def methodology_in_use(self, methodology_id: str) -> bool: ...
+    def methodologies_of(self, program_id: str) -> Sequence[Methodology]: ...
 
-    # projects
+
+class ProjectRepository(Protocol):
+    """Projects it returns are tracked by the unit of work, so the events they raise are published."""
+
     def get_project(self, project_id: str, *, for_update: bool = False) -> Project: ...
     def add_project(self, project: Project, created_by: str) -> None: ...
     def save_project(self, project: Project, comment: str | None = None) -> None: ...
     def set_registered_on(self, project_id: str, registered_on: date) -> None: ...
     def registered_on(self, project_id: str) -> date | None: ...
     def other_registrations(self, project_id: str) -> Sequence[OtherRegistration]: ...
+    def project_by_origin(self, program_id: str, origin_project_id: str) -> str | None: ...
 
-    # monitoring reports
+
+class ReportRepository(Protocol):
+    """Reports it returns are tracked by the unit of work, like projects."""
+
     def get_report(self, report_id: str, *, for_update: bool = False) -> LoadedReport: ...
     def reports_of(self, project_id: str) -> Sequence[MonitoringReport]: ...
     def add_report(self, loaded: LoadedReport) -> None: ...
     def save_verification(self, report: MonitoringReport) -> None: ...
     def mark_report_issued(self, report_id: str) -> None: ...
 
-    # batches
+
+class BatchRepository(Protocol):
     def batch_for_report(self, report_id: str) -> BatchRecord | None: ...
     def get_batch(self, batch_id: str) -> BatchRecord | None: ...
     def add_pending_batch(self, record: BatchRecord) -> None: ...
     def mark_batch_issued(self, batch_id: str, serial_start: str, serial_end: str, at: datetime) -> None: ...
     def buffer_issued_t(self, program_id: str) -> int: ...
-
-    # imports from external registries
-    def project_by_origin(self, program_id: str, origin_project_id: str) -> str | None: ...
-    def methodologies_of(self, program_id: str) -> Sequence[Methodology]: ...
     def imported_batch(self, import_key: str) -> tuple[str, str] | None: ...
     def add_imported_batch(self, record: BatchRecord, origin: ImportedOrigin, at: datetime) -> None: ...
 
-    # reversals
+
+class ReversalRepository(Protocol):
     def get_reversal(self, reversal_id: str) -> ReversalRecord | None: ...
     def buffer_cancelled_t(self, program_id: str) -> int: ...
     def add_reversal(self, record: ReversalRecord) -> None: ...
     def complete_reversal(self, reversal_id: str, cancellation_id: str | None, at: datetime) -> None: ...
 
-    # idempotency and events
-    def idempotent_lookup(self, scope: str, key: str, operation: str, args: object) -> bytes | None: ...
-    def idempotent_store(self, scope: str, key: str, operation: str, args: object, response: bytes) -> None: ...
-    def add_event(self, aggregate_type: str, aggregate_id: str, payload: Message) -> None: ...
 
+class UnitOfWork(BusUnitOfWork, Protocol):
+    """One transaction (opened by the message bus around a handler). Leaving it without an exception
+    commits state, events and idempotency records together; an exception rolls all of it back.
+    `commit()` makes a saga step durable before a remote call and goes on in a new transaction."""
 
-class UnitOfWorkFactory(Protocol):
-    def __call__(self) -> UnitOfWork: ...
+    reference: ReferenceDataRepository
+    projects: ProjectRepository
+    reports: ReportRepository
+    batches: BatchRepository
+    reversals: ReversalRepository
+
+    def commit(self) -> None: ...
+
+    def emit(self, event: object) -> None:
+        """Raise a domain event that no loaded aggregate raised (a saga's completion)."""
+        ...
 
 
 class Clock(Protocol):

@@ -2,39 +2,24 @@
 
 from __future__ import annotations
 
-from carbon.issuance.v1 import events_pb2
+from services.issuance.domain.commands import RecordVerification
+from services.issuance.service.ports import Clock, RegistryPort, UnitOfWork
+from services.issuance.service.record_validation import engaged_verifier_accredited
+from services.issuance.service.results import ReportRef
 
-from carbon_runtime.transport.auth import Principal
-from services.issuance.service.common import PROJECT, Deps, actor_fields, actor_of
-from services.issuance.service.record_validation import engaged_verifier_precheck
 
-
-def record_verification(deps: Deps, principal: Principal, report_id: str, verified_quantity_t: int) -> str:
-    actor = actor_of(principal)
-    with deps.uow() as uow:
-        project_id = uow.get_report(report_id).report.project_id
-    accredited = engaged_verifier_precheck(deps, principal, project_id, "recordVerification")
-    now = deps.clock()
-    with deps.uow() as uow:
-        project = uow.get_project(project_id, for_update=True)
-        report = uow.get_report(report_id, for_update=True).report
-        event = report.record_verification(
-            actor=actor,
-            project=project,
-            verified_quantity_t=verified_quantity_t,
-            verifier_accredited=accredited,
-            at=now,
-        )
-        uow.save_verification(report)
-        uow.add_event(
-            PROJECT,
-            project_id,
-            events_pb2.VerificationRecorded(
-                monitoring_report_id=report_id,
-                project_id=project_id,
-                verifier_organization_id=event.verifier_org_id,
-                verified_quantity_t=verified_quantity_t,
-                **actor_fields(actor),
-            ),
-        )
-    return report_id
+def handle(cmd: RecordVerification, uow: UnitOfWork, *, registry: RegistryPort, clock: Clock) -> ReportRef:
+    project_id = uow.reports.get_report(cmd.report_id).report.project_id
+    project = uow.projects.get_project(project_id, for_update=True)
+    accredited = engaged_verifier_accredited(project, cmd.actor, cmd.token, registry, "recordVerification")
+    now = clock()
+    report = uow.reports.get_report(cmd.report_id, for_update=True).report
+    report.record_verification(
+        actor=cmd.actor,
+        project=project,
+        verified_quantity_t=cmd.verified_quantity_t,
+        verifier_accredited=accredited,
+        at=now,
+    )
+    uow.reports.save_verification(report)
+    return ReportRef(cmd.report_id)

@@ -3,31 +3,17 @@ it once more against every other registration this service knows."""
 
 from __future__ import annotations
 
-from carbon.issuance.v1 import events_pb2
+from services.issuance.domain.commands import RegisterProject
+from services.issuance.service.ports import Clock, UnitOfWork
+from services.issuance.service.results import ProjectRef
 
-from carbon_runtime.transport.auth import Principal
-from services.issuance.service.common import PROJECT, Deps, actor_fields, actor_of
 
-
-def register_project(deps: Deps, principal: Principal, project_id: str) -> str:
-    actor = actor_of(principal)
-    now = deps.clock()
-    with deps.uow() as uow:
-        project = uow.get_project(project_id, for_update=True)
-        project.register(actor, now)
-        # Flags do not block registration; they hold issuance until a program admin resolves them.
-        project.screen_for_duplicates(uow.other_registrations(project_id), actor, now)
-        uow.save_project(project)
-        registered_on = now.date()
-        uow.set_registered_on(project_id, registered_on)
-        uow.add_event(
-            PROJECT,
-            project_id,
-            events_pb2.ProjectRegistered(
-                project_id=project_id,
-                program_id=project.program.program_id,
-                registered_on=registered_on.isoformat(),
-                **actor_fields(actor),
-            ),
-        )
-    return project_id
+def handle(cmd: RegisterProject, uow: UnitOfWork, *, clock: Clock) -> ProjectRef:
+    now = clock()
+    project = uow.projects.get_project(cmd.project_id, for_update=True)
+    registered = project.register(cmd.actor, now)
+    # Flags do not block registration; they hold issuance until a program admin resolves them.
+    project.screen_for_duplicates(uow.projects.other_registrations(cmd.project_id), cmd.actor, now)
+    uow.projects.save_project(project)
+    uow.projects.set_registered_on(cmd.project_id, registered.registered_on)
+    return ProjectRef(cmd.project_id)

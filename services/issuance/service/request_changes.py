@@ -5,17 +5,15 @@ carbon.events.v1 has no ChangesRequested payload yet, so the step is kept in the
 
 from __future__ import annotations
 
-from carbon_runtime.transport.auth import Principal
-from services.issuance.service.common import Deps, actor_of
-from services.issuance.service.record_validation import engaged_verifier_precheck
+from services.issuance.domain.commands import RequestChanges
+from services.issuance.service.ports import Clock, RegistryPort, UnitOfWork
+from services.issuance.service.record_validation import engaged_verifier_accredited
+from services.issuance.service.results import ProjectRef
 
 
-def request_changes(deps: Deps, principal: Principal, project_id: str, comment: str) -> str:
-    actor = actor_of(principal)
-    accredited = engaged_verifier_precheck(deps, principal, project_id, "requestChanges")
-    now = deps.clock()
-    with deps.uow() as uow:
-        project = uow.get_project(project_id, for_update=True)
-        project.request_changes(actor, comment, accredited, now)
-        uow.save_project(project, comment)
-    return project_id
+def handle(cmd: RequestChanges, uow: UnitOfWork, *, registry: RegistryPort, clock: Clock) -> ProjectRef:
+    project = uow.projects.get_project(cmd.project_id, for_update=True)
+    accredited = engaged_verifier_accredited(project, cmd.actor, cmd.token, registry, "requestChanges")
+    project.request_changes(cmd.actor, cmd.comment, accredited, clock())
+    uow.projects.save_project(project, cmd.comment)
+    return ProjectRef(cmd.project_id)

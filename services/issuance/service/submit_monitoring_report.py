@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
-from carbon.issuance.v1 import events_pb2
-
 from carbon_runtime.errors import invalid
-from carbon_runtime.transport.auth import Principal
+from services.issuance.domain.commands import SubmitMonitoringReport
 from services.issuance.domain.monitoring import (
     MonitoringReport,
     Quantification,
@@ -18,23 +14,8 @@ from services.issuance.domain.monitoring import (
 )
 from services.issuance.domain.periods import Period
 from services.issuance.domain.reference_data import CreditType
-from services.issuance.service.common import PROJECT, Deps, actor_fields, actor_of, run_idempotent
-from services.issuance.service.ports import LoadedReport, ReportFigures
-
-
-@dataclass(frozen=True)
-class SubmitMonitoringReport:
-    project_id: str
-    period_start: date
-    period_end: date
-    baseline_emissions: Decimal
-    project_emissions: Decimal
-    leakage_emissions: Decimal = Decimal(0)
-    #: Removal projects quantify removals (net = project removals - baseline removals - leakage).
-    project_removals: Decimal | None = None
-    baseline_removals: Decimal | None = None
-    idempotency_key: str | None = None
-
+from services.issuance.service.ports import Clock, IdGenerator, LoadedReport, ReportFigures, UnitOfWork
+from services.issuance.service.results import ReportRef
 
 # No project reports more than a trillion tCO2e in one period (world emissions are ~5e10 t a
 # year), nor finer than 1e-12 t. Bounding the figures keeps the arithmetic exact in Decimal's
@@ -73,47 +54,26 @@ def _quantification(cmd: SubmitMonitoringReport, credit_type: CreditType) -> Qua
     return ReductionQuantification(cmd.baseline_emissions, cmd.project_emissions, cmd.leakage_emissions)
 
 
-def submit_monitoring_report(deps: Deps, principal: Principal, cmd: SubmitMonitoringReport) -> str:
-    actor = actor_of(principal)
-    now = deps.clock()
-    args = {k: v for k, v in cmd.__dict__.items() if k != "idempotency_key"}
-    with deps.uow() as uow:
-
-        def effect() -> str:
-            # The project row lock serialises submissions, so two overlapping periods cannot both pass.
-            project = uow.get_project(cmd.project_id, for_update=True)
-            period = Period(cmd.period_start, cmd.period_end)
-            report = MonitoringReport.submit(
-                report_id=deps.new_id(),
-                project=project,
-                actor=actor,
-                period=period,
-                quantification=_quantification(cmd, project.credit_type),
-                earlier_reports=uow.reports_of(cmd.project_id),
-                at=now,
-            )
-            figures = ReportFigures(
-                baseline_emissions=str(cmd.baseline_emissions),
-                project_emissions=str(cmd.project_emissions),
-                leakage_emissions=str(cmd.leakage_emissions),
-            )
-            uow.add_report(LoadedReport(report, figures))
-            uow.add_event(
-                PROJECT,
-                cmd.project_id,
-                events_pb2.MonitoringReportSubmitted(
-                    monitoring_report_id=report.report_id,
-                    project_id=cmd.project_id,
-                    period_start=period.start.isoformat(),
-                    period_end=period.end.isoformat(),
-                    baseline_emissions_decimal=figures.baseline_emissions,
-                    project_emissions_decimal=figures.project_emissions,
-                    leakage_emissions_decimal=figures.leakage_emissions,
-                    claimed_quantity_t=report.claimed_quantity_t,
-                    idempotency_key=cmd.idempotency_key or "",
-                    **actor_fields(actor),
-                ),
-            )
-            return report.report_id
-
-        return run_idempotent(uow, actor, cmd.idempotency_key, "submitMonitoringReport", args, effect)
+def handle(cmd: SubmitMonitoringReport, uow: UnitOfWork, *, clock: Clock, new_id: IdGenerator) -> ReportRef:
+    now = clock()
+    # The project row lock serialises submissions, so two overlapping periods cannot both pass.
+    project = uow.projects.get_project(cmd.project_id, for_update=True)
+    period = Period(cmd.period_start, cmd.period_end)
+    report = MonitoringReport.submit(
+        report_id=new_id(),
+        project=project,
+        actor=cmd.actor,
+        period=period,
+        quantification=_quantification(cmd, project.credit_type),
+        earlier_reports=uow.reports.reports_of(cmd.project_id),
+        at=now,
+        emissions_as_submitted=(cmd.baseline_emissions, cmd.project_emissions, cmd.leakage_emissions),
+        idempotency_key=cmd.idempotency_key,
+    )
+    figures = ReportFigures(
+        baseline_emissions=str(cmd.baseline_emissions),
+        project_emissions=str(cmd.project_emissions),
+        leakage_emissions=str(cmd.leakage_emissions),
+    )
+    uow.reports.add_report(LoadedReport(report, figures))
+    return ReportRef(report.report_id)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from carbon_runtime.errors import forbidden, invalid
-from carbon_runtime.transport.auth import Principal
-from services.issuance.service.common import Deps
+from services.issuance.service.ports import RegistryPort
 
 
-def is_accredited(deps: Deps, organization_id: str, principal: Principal) -> bool:
-    org = deps.registry.get_organization(organization_id, principal.token)
+def is_accredited(registry: RegistryPort, organization_id: str, token: str | None) -> bool:
+    org = registry.get_organization(organization_id, token)
     return org is not None and org.accredited_verifier
 
 
-def require_accredited(deps: Deps, organization_id: str, principal: Principal, *, refuse_as_invalid: bool) -> None:
-    if is_accredited(deps, organization_id, principal):
+def require_accredited(
+    registry: RegistryPort, organization_id: str, token: str | None, *, refuse_as_invalid: bool
+) -> None:
+    if is_accredited(registry, organization_id, token):
         return
     message = f"organization {organization_id} is not an accredited validation/verification body"
     if refuse_as_invalid:

@@ -8,16 +8,25 @@ journal head. SQLite serializes writers with BEGIN IMMEDIATE, so there the locks
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, String, Table, bindparam, delete, func, insert, or_, select, tuple_, update
+from carbon.registry.v1 import registry_pb2
+from sqlalchemy import Connection, String, Table, bindparam, delete, func, insert, or_, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from carbon_runtime.vocabulary import Authorization
 from services.registry.adapters import tables as t
+from services.registry.adapters.protos import (
+    import_block_event_response,
+    import_block_event_result,
+    mint_response,
+    mint_result,
+)
 from services.registry.domain.blocks import (
     LedgerSummary,
     OperationResult,
@@ -27,6 +36,7 @@ from services.registry.domain.blocks import (
     check_stored_partition,
 )
 from services.registry.domain.canonical import canonical_json
+from services.registry.domain.commands import DeliveryCriteria, OriginUnits
 from services.registry.domain.journal import GENESIS_HASH, JournalEntry, append_entry, entry_from_dict
 from services.registry.domain.models import (
     Account,
@@ -40,6 +50,17 @@ from services.registry.domain.models import (
     KycStatus,
     Organization,
 )
+from services.registry.domain.safeguards import TransferStatus
+from services.registry.service.messages import criteria as criteria_proto
+from services.registry.service.ports import (
+    BatchOrigin,
+    Clash,
+    HeldTransfer,
+    LockRecord,
+    OwnershipChange,
+    TrustedEntry,
+)
+from services.registry.service.results import ImportBlockEventResult, MintResult
 
 
 def utcnow() -> datetime:
@@ -567,3 +588,534 @@ def record_authorization_failure(
 
 def clear_authorization_failures(conn: Connection, account_id: str) -> None:
     conn.execute(delete(t.authorization_failures).where(t.authorization_failures.c.account_id == account_id))
+
+
+# ----------------------------------------------------------------------------------------------
+# The repositories the handlers see (service/ports.py), on the unit of work's connection.
+
+
+class SqlAccounts:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def lock(self, account_ids: Sequence[str]) -> dict[str, Account]:
+        return lock_accounts(self.conn, account_ids)
+
+    def lock_with_sink(self, account_id: str, sink_kind: AccountKind) -> tuple[Account | None, Account | None]:
+        return lock_account_with_sink(self.conn, account_id, sink_kind)
+
+    def ensure_sink(self, organization_id: str, kind: AccountKind) -> Account:
+        return ensure_account(
+            self.conn, sink_account_id(organization_id, kind), organization_id, kind, utcnow(), None, lock=False
+        )
+
+    def ensure_buffer_pool(self, program_id: str) -> Account:
+        now = utcnow()
+        owner = ensure_registry_organization(self.conn, now)
+        return ensure_account(self.conn, f"BUFFER-{program_id}"[: t.ID], owner, AccountKind.BUFFER, now, program_id)
+
+    def ensure_import_holder(self, origin_registry: str, organization_name: str) -> str:
+        now = utcnow()
+        organization_id = f"IMPORT-{origin_registry}"
+        insert_ignore(
+            self.conn,
+            t.organizations,
+            {
+                "id": organization_id,
+                "name": organization_name,
+                "country": "JP",
+                "accredited_verifier": False,
+                "kyc_status": KycStatus.VERIFIED.value,
+                "created_at": now,
+            },
+        )
+        account_id = f"IMPORT-{origin_registry}-HOLDING"
+        ensure_account(self.conn, account_id, organization_id, AccountKind.HOLDING, now, None)
+        return account_id
+
+    def organization_exists(self, organization_id: str) -> bool:
+        return get_organization_row(self.conn, organization_id) is not None
+
+    def add_organization(self, organization: Organization, created_at: datetime) -> None:
+        self.conn.execute(
+            insert(t.organizations).values(
+                id=organization.id,
+                name=organization.name,
+                country=organization.country,
+                accredited_verifier=organization.accredited_verifier,
+                kyc_status=organization.kyc_status.value,
+                created_at=created_at,
+            )
+        )
+
+    def add_account(self, account: Account, opened_at: datetime) -> None:
+        self.conn.execute(
+            insert(t.accounts).values(
+                id=account.id,
+                organization_id=account.organization_id,
+                kind=account.kind.value,
+                status=account.status.value,
+                program_id=account.program_id,
+                opened_at=opened_at,
+            )
+        )
+
+    def set_status(self, account_id: str, status: AccountStatus) -> None:
+        set_account_status(self.conn, account_id, status)
+
+    def record_authorization_failure(
+        self,
+        *,
+        account_id: str,
+        user_id: str,
+        organization_id: str | None,
+        operation: str,
+        now: datetime,
+        window_start: datetime,
+    ) -> int:
+        return record_authorization_failure(
+            self.conn,
+            account_id=account_id,
+            user_id=user_id,
+            organization_id=organization_id,
+            operation=operation,
+            now=now,
+            window_start=window_start,
+        )
+
+    def clear_authorization_failures(self, account_id: str) -> None:
+        clear_authorization_failures(self.conn, account_id)
+
+
+_MINTED = select(t.batches.c.request_hash, t.batches.c.mint_response).where(
+    t.batches.c.issuance_id == bindparam("issuance_id")
+)
+
+
+def _authorization_name(value: Authorization | None) -> str:
+    """As the issuance contract names it (AUTHORIZATION_NDC, AUTHORIZATION_UNSPECIFIED ...)."""
+    return f"AUTHORIZATION_{value.value if value is not None else 'UNSPECIFIED'}"
+
+
+class SqlBatches:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, batch_id: str) -> Batch | None:
+        row = get_batch_row(self.conn, batch_id)
+        return batch_from_row(row) if row is not None else None
+
+    def lock(self, batch_id: str) -> Batch | None:
+        row = get_batch_row(self.conn, batch_id, for_update=True)
+        return batch_from_row(row) if row is not None else None
+
+    def lock_many(self, batch_ids: Sequence[str]) -> dict[str, Batch]:
+        return {bid: batch_from_row(row) for bid, row in lock_batches(self.conn, batch_ids).items()}
+
+    def blocks(self, batch_id: str) -> list[UnitBlock]:
+        return load_blocks(self.conn, batch_id)
+
+    def batch_ids_with(self, *, account_id: str | None = None, lock_id: str | None = None) -> list[str]:
+        return batch_ids_with(self.conn, account_id=account_id, lock_id=lock_id)
+
+    def write(self, result: OperationResult) -> None:
+        write_result(self.conn, result)
+
+    def check(self, batch: Batch, result: OperationResult) -> None:
+        check_batch_ledger(self.conn, batch, result)
+
+    def minted(self, issuance_id: str) -> tuple[str, MintResult] | None:
+        row = self.conn.execute(_MINTED, {"issuance_id": issuance_id}).first()
+        if row is None:
+            return None
+        return str(row.request_hash), mint_result(registry_pb2.MintBatchResponse.FromString(bytes(row.mint_response)))
+
+    def add(self, batch: Batch, details: Mapping[str, Any], result: MintResult, request_hash: str) -> None:
+        self.conn.execute(
+            insert(t.batches).values(
+                id=batch.id,
+                issuance_id=batch.issuance_id,
+                project_id=details["project_id"],
+                serial_project=batch.project_id,
+                program_id=batch.program_id,
+                program_code=batch.program_code,
+                methodology_id=details["methodology_id"],
+                host_country=batch.host_country,
+                vintage_start=batch.vintage_start,
+                vintage_end=batch.vintage_end,
+                credit_type=batch.credit_type.value,
+                basis=batch.basis.value,
+                category=batch.category.value,
+                corresponding_adjustment=batch.corresponding_adjustment,
+                authorization=_authorization_name(details["authorization"]),
+                authorization_purpose=(
+                    batch.authorization_purpose.value if batch.authorization_purpose is not None else None
+                ),
+                authorization_id=batch.authorization_id,
+                co_benefits=json.dumps(list(details["co_benefits"])),
+                proponent_organization_id=batch.proponent_organization_id,
+                issued_quantity=batch.issued_quantity,
+                buffer_quantity=batch.buffer_quantity,
+                serial_start_unit=batch.serial_start_unit,
+                serial_end_unit=batch.serial_end_unit,
+                serial_start=result.serial_start,
+                serial_end=result.serial_end,
+                holder_account_id=details["holder_account_id"],
+                buffer_account_id=details["buffer_account_id"],
+                mint_response=mint_response(result).SerializeToString(),
+                request_hash=request_hash,
+                minted_at=details["minted_at"],
+            )
+        )
+
+    def first_transferred_ranges(self, batch_id: str) -> list[tuple[int, int]]:
+        return first_transferred_ranges(self.conn, batch_id)
+
+    def terminal_quantity(self, batch_id: str) -> int:
+        return terminal_quantity_of_batch(self.conn, batch_id)
+
+
+class SqlJournal:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def append(self, actor: str, operation: str, payload: dict[str, Any]) -> JournalEntry:
+        return append_journal(self.conn, actor, operation, payload)
+
+
+_USE_TABLES = {"RETIREMENT": t.retirements, "CANCELLATION": t.cancellations, "NDC_USE": t.ndc_uses}
+_INSERT_TRANSFER = insert(t.transfers)
+_INSERT_FIRST_TRANSFERS = insert(t.itmo_first_transfers)
+_TRUSTED_ENTRY = select(t.trusted_accounts).where(
+    t.trusted_accounts.c.account_id == bindparam("account_id"),
+    t.trusted_accounts.c.trusted_account_id == bindparam("trusted_account_id"),
+)
+
+
+def _held_from_row(row: Any) -> HeldTransfer:
+    return HeldTransfer(
+        id=row.id,
+        batch_id=row.batch_id,
+        from_account_id=row.from_account_id,
+        from_organization_id=row.from_organization_id,
+        to_account_id=row.to_account_id,
+        quantity_t=int(row.quantity),
+        lock_id=row.lock_id,
+        status=TransferStatus(row.status),
+        requested_by=row.requested_by,
+        idempotency_key=row.idempotency_key,
+        requested_at=aware(row.requested_at),
+        completes_at=aware(row.completes_at),
+    )
+
+
+def trusted_from_row(row: Any) -> TrustedEntry:
+    return TrustedEntry(
+        account_id=row.account_id,
+        trusted_account_id=row.trusted_account_id,
+        added_at=aware(row.added_at),
+        effective_at=aware(row.effective_at),
+    )
+
+
+def _stored(values: Mapping[str, object]) -> dict[str, object]:
+    """Blocks travel as domain blocks; the record stores their ranges as JSON."""
+    row = dict(values)
+    blocks = row.get("blocks")
+    if blocks is not None and not isinstance(blocks, str):
+        if all(isinstance(b, UnitBlock) for b in blocks):  # type: ignore[attr-defined]
+            row["blocks"] = blocks_json(blocks)  # type: ignore[arg-type]
+        else:
+            row["blocks"] = json.dumps(blocks)
+    return row
+
+
+class SqlRecords:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add_ownership_change(self, change: OwnershipChange, first_transfers: Sequence[tuple[int, int]]) -> None:
+        if first_transfers:
+            self.conn.execute(
+                _INSERT_FIRST_TRANSFERS,
+                [
+                    {
+                        "batch_id": change.batch_id,
+                        "start_unit": start,
+                        "end_unit": end,
+                        "transfer_id": change.transfer_id,
+                    }
+                    for start, end in first_transfers
+                ],
+            )
+        self.conn.execute(
+            _INSERT_TRANSFER,
+            {
+                "id": change.transfer_id,
+                "kind": change.kind,
+                "settlement_id": change.settlement_id,
+                "trade_id": change.trade_id,
+                "batch_id": change.batch_id,
+                "from_account_id": change.from_account_id,
+                "from_organization_id": change.from_organization_id,
+                "to_account_id": change.to_account_id,
+                "to_organization_id": change.to_organization_id,
+                "quantity": change.quantity_t,
+                "itmo_first_transfer": change.itmo_first_transfer_quantity_t > 0,
+                "itmo_first_transfer_quantity": change.itmo_first_transfer_quantity_t,
+                "issuer_onset": change.issuer_onset,
+                "onset_fiscal_year": change.onset_fiscal_year,
+                "blocks": blocks_json(change.blocks),
+                "journal_sequence": change.journal_sequence,
+                "occurred_at": change.occurred_at,
+            },
+        )
+
+    def add_permanent_use(self, kind: str, values: Mapping[str, object]) -> None:
+        self.conn.execute(insert(_USE_TABLES[kind]), _stored(values))
+
+    def add_certificate(
+        self, certificate_id: str, kind: str, operation_id: str, body: str, journal_sequence: int
+    ) -> None:
+        self.conn.execute(
+            insert(t.certificates),
+            {
+                "id": certificate_id,
+                "kind": kind,
+                "operation_id": operation_id,
+                "body": body,
+                "journal_sequence": journal_sequence,
+            },
+        )
+
+    def lock_record(self, lock_id: str) -> LockRecord | None:
+        row = self.conn.execute(select(t.locks.c.id, t.locks.c.account_id).where(t.locks.c.id == lock_id)).first()
+        return LockRecord(row.id, row.account_id) if row is not None else None
+
+    def add_lock(
+        self, lock_id: str, account: Account, quantity_t: int, criteria: DeliveryCriteria, created_at: datetime
+    ) -> None:
+        self.conn.execute(
+            insert(t.locks).values(
+                id=lock_id,
+                account_id=account.id,
+                organization_id=account.organization_id,
+                locked_quantity=quantity_t,
+                criteria=criteria_proto(criteria).SerializeToString(),
+                created_at=created_at,
+            )
+        )
+
+    def add_settlement(
+        self,
+        *,
+        settlement_id: str,
+        lock_id: str,
+        trade_id: str,
+        to_account_id: str,
+        quantity_t: int,
+        journal_sequence: int,
+        occurred_at: datetime,
+    ) -> None:
+        self.conn.execute(
+            insert(t.settlements).values(
+                id=settlement_id,
+                lock_id=lock_id,
+                trade_id=trade_id,
+                to_account_id=to_account_id,
+                quantity=quantity_t,
+                journal_sequence=journal_sequence,
+                occurred_at=occurred_at,
+            )
+        )
+
+    def add_buffer_cancellation(self, values: Mapping[str, object]) -> None:
+        self.conn.execute(insert(t.buffer_cancellations).values(**_stored(values)))
+
+    def held_transfer(self, transfer_id: str, *, for_update: bool = False) -> HeldTransfer | None:
+        query = select(t.held_transfers).where(t.held_transfers.c.id == transfer_id)
+        if for_update:
+            query = query.with_for_update()
+        row = self.conn.execute(query).first()
+        return _held_from_row(row) if row is not None else None
+
+    def add_held_transfer(self, held: HeldTransfer) -> None:
+        self.conn.execute(
+            insert(t.held_transfers).values(
+                id=held.id,
+                batch_id=held.batch_id,
+                from_account_id=held.from_account_id,
+                from_organization_id=held.from_organization_id,
+                to_account_id=held.to_account_id,
+                quantity=held.quantity_t,
+                lock_id=held.lock_id,
+                status=held.status.value,
+                needs_approval=held.status is TransferStatus.PENDING_APPROVAL,
+                requested_by=held.requested_by,
+                idempotency_key=held.idempotency_key,
+                requested_at=held.requested_at,
+                completes_at=held.completes_at,
+            )
+        )
+
+    def resolve_held_transfer(
+        self,
+        transfer_id: str,
+        status: TransferStatus,
+        *,
+        approved_by: str | None = None,
+        cancelled_by: str | None = None,
+        resolved_at: datetime | None = None,
+    ) -> None:
+        values: dict[str, Any] = {"status": status.value}
+        if approved_by is not None:
+            values["approved_by"] = approved_by
+        if cancelled_by is not None:
+            values["cancelled_by"] = cancelled_by
+        if resolved_at is not None:
+            values["resolved_at"] = resolved_at
+        self.conn.execute(update(t.held_transfers).where(t.held_transfers.c.id == transfer_id).values(**values))
+
+    def due_held_transfer_ids(self, now: datetime, account_id: str | None, limit: int) -> list[str]:
+        query = (
+            select(t.held_transfers.c.id)
+            .where(
+                t.held_transfers.c.status == TransferStatus.HELD.value,
+                t.held_transfers.c.completes_at <= now,
+            )
+            .order_by(t.held_transfers.c.completes_at)
+            .limit(limit)
+        )
+        if account_id is not None:
+            query = query.where(
+                or_(t.held_transfers.c.from_account_id == account_id, t.held_transfers.c.to_account_id == account_id)
+            )
+        return [row.id for row in self.conn.execute(query)]
+
+    def trusted_entry(self, account_id: str, trusted_account_id: str) -> TrustedEntry | None:
+        row = self.conn.execute(
+            _TRUSTED_ENTRY, {"account_id": account_id, "trusted_account_id": trusted_account_id}
+        ).first()
+        return trusted_from_row(row) if row is not None else None
+
+    def add_trusted_entry(self, entry: TrustedEntry, added_by: str) -> None:
+        self.conn.execute(
+            insert(t.trusted_accounts).values(
+                account_id=entry.account_id,
+                trusted_account_id=entry.trusted_account_id,
+                added_by=added_by,
+                added_at=entry.added_at,
+                effective_at=entry.effective_at,
+            )
+        )
+
+    def remove_trusted_entry(self, account_id: str, trusted_account_id: str) -> bool:
+        removed = self.conn.execute(
+            delete(t.trusted_accounts).where(
+                t.trusted_accounts.c.account_id == account_id,
+                t.trusted_accounts.c.trusted_account_id == trusted_account_id,
+            )
+        )
+        return bool(removed.rowcount == 1)
+
+
+def _origin_from_row(row: Any) -> BatchOrigin:
+    return BatchOrigin(
+        batch_id=str(row.batch_id),
+        origin_registry=row.origin_registry,
+        numbering_scope=row.numbering_scope,
+        origin_unit_start=int(row.origin_unit_start) if row.origin_unit_start is not None else None,
+        origin_unit_end=int(row.origin_unit_end) if row.origin_unit_end is not None else None,
+        origin_serial=row.origin_serial,
+    )
+
+
+class SqlImports:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def serialize_scope(self, origin_registry: str, scope: str) -> None:
+        # PostgreSQL: a transaction-scoped advisory lock on the scope; SQLite: every transaction
+        # already holds the database write lock.
+        if self.conn.dialect.name == "sqlite":
+            return
+        digest = hashlib.sha256(f"{origin_registry}|{scope}".encode()).digest()
+        key = int.from_bytes(digest[:8], "big", signed=True)
+        self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+    def imported_batch(self, import_key: str) -> tuple[str, MintResult] | None:
+        stored = self.conn.execute(
+            select(t.batch_origins.c.batch_id, t.batches.c.request_hash, t.batches.c.mint_response)
+            .join(t.batches, t.batches.c.id == t.batch_origins.c.batch_id)
+            .where(t.batch_origins.c.import_key == import_key)
+        ).first()
+        if stored is None:
+            return None
+        response = registry_pb2.MintBatchResponse.FromString(bytes(stored.mint_response))
+        return str(stored.request_hash), mint_result(response)
+
+    def batch_clash(self, origin_registry: str, units: OriginUnits) -> Clash | None:
+        o = t.batch_origins.c
+        clash = self.conn.execute(
+            select(o.batch_id, o.origin_serial, o.origin_unit_start, o.origin_unit_end)
+            .where(
+                o.origin_registry == origin_registry,
+                o.numbering_scope == units.numbering_scope,
+                o.origin_unit_start <= units.unit_end,
+                o.origin_unit_end >= units.unit_start,
+            )
+            .limit(1)
+        ).first()
+        if clash is None:
+            return None
+        return Clash(str(clash.batch_id), clash.origin_serial, int(clash.origin_unit_start), int(clash.origin_unit_end))
+
+    def add_batch_origin(self, values: Mapping[str, object]) -> None:
+        self.conn.execute(insert(t.batch_origins).values(**values))
+
+    def imported_use(self, import_key: str) -> tuple[str, ImportBlockEventResult] | None:
+        u = t.imported_uses.c
+        stored = self.conn.execute(select(u.request_hash, u.response).where(u.import_key == import_key)).first()
+        if stored is None:
+            return None
+        response = registry_pb2.ImportBlockEventResponse.FromString(bytes(stored.response))
+        return str(stored.request_hash), import_block_event_result(response)
+
+    def origin_of_batch(self, batch_id: str) -> BatchOrigin | None:
+        row = self.conn.execute(select(t.batch_origins).where(t.batch_origins.c.batch_id == batch_id)).first()
+        return _origin_from_row(row) if row is not None else None
+
+    def origin_holding(self, origin_registry: str, units: OriginUnits) -> BatchOrigin | None:
+        o = t.batch_origins.c
+        row = self.conn.execute(
+            select(t.batch_origins).where(
+                o.origin_registry == origin_registry,
+                o.numbering_scope == units.numbering_scope,
+                o.origin_unit_start <= units.unit_start,
+                o.origin_unit_end >= units.unit_end,
+            )
+        ).first()
+        return _origin_from_row(row) if row is not None else None
+
+    def use_clash(self, origin_registry: str, units: OriginUnits) -> Clash | None:
+        u = t.imported_uses.c
+        clash = self.conn.execute(
+            select(u.operation_id, u.origin_serial, u.origin_unit_start, u.origin_unit_end)
+            .where(
+                u.origin_registry == origin_registry,
+                u.numbering_scope == units.numbering_scope,
+                u.origin_unit_start <= units.unit_end,
+                u.origin_unit_end >= units.unit_start,
+            )
+            .limit(1)
+        ).first()
+        if clash is None:
+            return None
+        return Clash(
+            str(clash.operation_id), clash.origin_serial, int(clash.origin_unit_start), int(clash.origin_unit_end)
+        )
+
+    def add_imported_use(self, values: Mapping[str, object], result: ImportBlockEventResult) -> None:
+        self.conn.execute(
+            insert(t.imported_uses).values(**values, response=import_block_event_response(result).SerializeToString())
+        )

@@ -9,29 +9,16 @@ write back `OperationResult.removed` / `OperationResult.added`. The natural key 
 
 from __future__ import annotations
 
-import enum
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from carbon_runtime.errors import DomainError, ErrorCode, invalid
+from carbon_runtime.vocabulary import UnitStatus as UnitStatus  # the shared vocabulary, re-exported
 
 from .models import Batch
 
-
-class UnitStatus(enum.StrEnum):
-    HELD = "HELD"
-    LOCKED = "LOCKED"
-    RETIRED = "RETIRED"
-    CANCELLED = "CANCELLED"
-    NDC_USED = "NDC_USED"
-
-    @property
-    def is_terminal(self) -> bool:
-        """Retired, cancelled and NDC-used units are out of circulation for ever."""
-        return self in TERMINAL_STATUSES
-
-
+#: Retired, cancelled and NDC-used units are out of circulation for ever.
 TERMINAL_STATUSES: frozenset[UnitStatus] = frozenset({UnitStatus.RETIRED, UnitStatus.CANCELLED, UnitStatus.NDC_USED})
 
 LEDGER_INVARIANT_VIOLATED = "LEDGER_INVARIANT_VIOLATED"
@@ -69,7 +56,7 @@ class UnitBlock:
 
     @property
     def is_terminal(self) -> bool:
-        return self.status.is_terminal
+        return self.status in TERMINAL_STATUSES
 
     def continues_with(self, other: UnitBlock) -> bool:
         """True when `other` starts right after this block and may merge into it."""

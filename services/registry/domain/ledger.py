@@ -13,16 +13,13 @@ Rules enforced here:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
 
 from carbon_runtime.errors import conflict, forbidden, insufficient, invalid, not_found, precondition
 
 from .blocks import OperationResult, UnitBlock, UnitStatus, diff, normalize
-from .canonical import canonical_json
 from .models import Account, AccountKind, Batch, id_sort_key
 
 # Stable reason codes (DomainError.reason).
@@ -94,25 +91,6 @@ def authorize_account_holder(actor_organization_id: str | None, account: Account
             f"your organization does not own account {account.id}",
             account_id=account.id,
         )
-
-
-def request_fingerprint(operation: str, arguments: Mapping[str, Any]) -> str:
-    """sha256 of the operation and its arguments in canonical JSON, stored with an idempotency key."""
-    return hashlib.sha256(canonical_json({"operation": operation, "arguments": arguments}).encode()).hexdigest()
-
-
-def is_replay(stored_fingerprint: str | None, fingerprint: str, transaction_id: str) -> bool:
-    """Idempotency: True when the key was used before with the same request (return the first
-    result, change nothing); False when the key is new; CONFLICT when it was used for another request."""
-    if stored_fingerprint is None:
-        return False
-    if stored_fingerprint != fingerprint:
-        raise conflict(
-            TRANSACTION_ID_REUSED,
-            f"idempotency key {transaction_id!r} was already used with different arguments",
-            transaction_id=transaction_id,
-        )
-    return True
 
 
 def _batch_id_of(blocks: Sequence[UnitBlock]) -> str | None:

@@ -14,6 +14,12 @@ from datetime import date
 
 from carbon_runtime.errors import invalid
 
+# The shared vocabulary, defined once in carbon_runtime.vocabulary (re-exported for the domain).
+from carbon_runtime.vocabulary import AccountKind as AccountKind
+from carbon_runtime.vocabulary import CreditBasis as CreditBasis
+from carbon_runtime.vocabulary import CreditCategory as CreditCategory
+from carbon_runtime.vocabulary import CreditType as CreditType
+
 # ISO 3166-1 alpha-2, officially assigned codes. Kept here (stdlib has no country table) because a
 # host country is printed in every serial; a typo would be carried into every certificate.
 _ISO_3166_ALPHA2_TEXT = """
@@ -42,37 +48,10 @@ class KycStatus(enum.StrEnum):
     REJECTED = "REJECTED"
 
 
-class AccountKind(enum.StrEnum):
-    HOLDING = "HOLDING"
-    BUFFER = "BUFFER"
-    RETIREMENT = "RETIREMENT"
-    CANCELLATION = "CANCELLATION"
-    NDC_USE = "NDC_USE"
-
-
 class AccountStatus(enum.StrEnum):
     OPEN = "OPEN"
     SUSPENDED = "SUSPENDED"
     CLOSED = "CLOSED"
-
-
-class CreditType(enum.StrEnum):
-    REDUCTION = "REDUCTION"
-    REMOVAL = "REMOVAL"
-
-
-class CreditBasis(enum.StrEnum):
-    NATURE = "NATURE"
-    TECHNOLOGY = "TECHNOLOGY"
-
-
-class CreditCategory(enum.StrEnum):
-    """The report's section 6.1.1 categories (1)-(4)."""
-
-    NDC_CONTRIBUTING = "NDC_CONTRIBUTING"
-    DOMESTIC_REMOVAL = "DOMESTIC_REMOVAL"
-    JAPAN_ECONOMY = "JAPAN_ECONOMY"
-    GLOBAL = "GLOBAL"
 
 
 class AuthorizationPurpose(enum.StrEnum):

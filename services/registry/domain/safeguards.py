@@ -9,9 +9,10 @@ so a transfer completes in the call that requests it (the contract's read-your-w
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from carbon_runtime.vocabulary import TransferStatus as TransferStatus  # shared vocabulary, re-exported
 
 TRANSFER_NOT_PENDING = "TRANSFER_NOT_PENDING"
 TRANSFER_NOT_FOUND = "TRANSFER_NOT_FOUND"
@@ -21,17 +22,8 @@ TRUSTED_ACCOUNT_INVALID = "TRUSTED_ACCOUNT_INVALID"
 TRUSTED_ACCOUNT_NOT_LISTED = "TRUSTED_ACCOUNT_NOT_LISTED"
 ACCOUNT_NOT_SUSPENDED = "ACCOUNT_NOT_SUSPENDED"
 
-
-class TransferStatus(enum.StrEnum):
-    """A transfer's lifecycle. Only PENDING_APPROVAL and HELD transfers keep units LOCKED; they can
-    be cancelled until they complete, after which the move is final."""
-
-    PENDING_APPROVAL = "PENDING_APPROVAL"
-    HELD = "HELD"
-    COMPLETED = "COMPLETED"
-    CANCELLED = "CANCELLED"
-
-
+# Only PENDING_APPROVAL and HELD transfers keep units LOCKED; they can be cancelled until they
+# complete, after which the move is final.
 OPEN_STATUSES = frozenset({TransferStatus.PENDING_APPROVAL, TransferStatus.HELD})
 
 

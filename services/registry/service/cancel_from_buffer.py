@@ -4,123 +4,100 @@ vintage first, possibly across several batches."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from carbon.registry.v1 import events_pb2, registry_pb2
-from sqlalchemy import insert
+from collections.abc import Callable
 
 from carbon_runtime.errors import invalid, not_found
-from carbon_runtime.transport.auth import Principal, require_role
-from services.registry.adapters import repository as repo
-from services.registry.adapters import tables as t
 from services.registry.domain import ledger
+from services.registry.domain.actor import require_role
 from services.registry.domain.blocks import UnitBlock, held_quantity
+from services.registry.domain.commands import CancelFromBuffer
+from services.registry.domain.events import Block, BufferCancelled, blocks_of
 from services.registry.domain.ledger import BatchAvailability
 from services.registry.domain.models import AccountKind
-from services.registry.service.common import (
-    RegistryDeps,
-    UnitOfWorkLike,
-    actor,
-    actor_org,
-    blocks_to_proto,
-    locked_account,
-    new_id,
-    require_id,
-    run_idempotent,
-)
+from services.registry.service.common import caused_by, locked_account, require_id
 from services.registry.service.permanent_use import serial_ranges
+from services.registry.service.ports import RegistryUnitOfWork
+from services.registry.service.results import BufferCancellationResult
 
 
-def cancel_from_buffer(
-    deps: RegistryDeps, principal: Principal, request: registry_pb2.CancelFromBufferRequest
-) -> registry_pb2.CancelFromBufferResponse:
-    require_role(principal, "PROGRAM_ADMIN", "SERVICE")
-    buffer_id = require_id(request.buffer_account_id, "buffer_account_id")
-    reversal_id = require_id(request.reversal_id, "reversal_id")
-    quantity = ledger.require_positive_quantity(int(request.quantity_t))
-    if not request.batch_id and not request.program_id:
+def handle(cmd: CancelFromBuffer, uow: RegistryUnitOfWork, *, new_id: Callable[[], str]) -> BufferCancellationResult:
+    actor = cmd.actor
+    require_role(actor, "PROGRAM_ADMIN", "SERVICE")
+    buffer_id = require_id(cmd.buffer_account_id, "buffer_account_id")
+    reversal_id = require_id(cmd.reversal_id, "reversal_id")
+    quantity = ledger.require_positive_quantity(cmd.quantity_t)
+    if not cmd.batch_id and not cmd.program_id:
         raise invalid("PROGRAM_REQUIRED", "name the batch, or the program whose buffer pool is drawn on")
 
-    def effect(uow: UnitOfWorkLike) -> registry_pb2.CancelFromBufferResponse:
-        conn = uow.conn
-        buffer = locked_account(repo.lock_accounts(conn, [buffer_id]), buffer_id)
-        ledger.require_kind(buffer, AccountKind.BUFFER)
-        program_id = request.program_id or buffer.program_id or ""
-        if program_id != buffer.program_id:
-            raise invalid(
-                ledger.BUFFER_PROGRAM_MISMATCH,
-                f"buffer account {buffer.id} is the pool of program {buffer.program_id}, not {program_id}",
-            )
-        if request.batch_id:
-            if repo.get_batch_row(conn, request.batch_id) is None:
-                raise not_found("BATCH_NOT_FOUND", f"batch {request.batch_id} does not exist in the registry")
-            batch_ids = [request.batch_id]
-        else:
-            batch_ids = repo.batch_ids_with(conn, account_id=buffer.id)
-        rows = repo.lock_batches(conn, batch_ids)
-        batches = {bid: repo.batch_from_row(row) for bid, row in rows.items() if row.program_id == program_id}
-        blocks: dict[str, list[UnitBlock]] = {bid: repo.load_blocks(conn, bid) for bid in batches}
-        plan = ledger.plan_lock_across_batches(
-            [BatchAvailability.of(batches[bid], held_quantity(blocks[bid], buffer.id)) for bid in batches], quantity
+    buffer = locked_account(uow.accounts.lock([buffer_id]), buffer_id)
+    ledger.require_kind(buffer, AccountKind.BUFFER)
+    program_id = cmd.program_id or buffer.program_id or ""
+    if program_id != buffer.program_id:
+        raise invalid(
+            ledger.BUFFER_PROGRAM_MISMATCH,
+            f"buffer account {buffer.id} is the pool of program {buffer.program_id}, not {program_id}",
         )
-        cancelled: list[Any] = []
-        ranges: list[str] = []
-        stored: list[list[Any]] = []
-        for allocation in plan:
-            batch = batches[allocation.batch_id]
-            result = ledger.cancel_from_buffer(blocks[batch.id], buffer, allocation.quantity)
-            repo.write_result(conn, result)
-            repo.check_batch_ledger(conn, batch, result)
-            cancelled.extend(blocks_to_proto(batch, result.affected))
-            ranges.extend(serial_ranges(batch, result.affected))
-            stored.extend([batch.id, b.start, b.end] for b in result.affected)
-        cancellation_id = new_id()
-        entry = repo.append_journal(
-            conn,
-            actor(principal),
-            "CancelFromBuffer",
-            {
-                "cancellation_id": cancellation_id,
-                "buffer_account_id": buffer.id,
-                "program_id": program_id,
-                "quantity": quantity,
-                "serial_ranges": ranges,
-                "reversal_id": reversal_id,
-            },
+    if cmd.batch_id:
+        if uow.batches.get(cmd.batch_id) is None:
+            raise not_found("BATCH_NOT_FOUND", f"batch {cmd.batch_id} does not exist in the registry")
+        batch_ids = [cmd.batch_id]
+    else:
+        batch_ids = uow.batches.batch_ids_with(account_id=buffer.id)
+    batches = {bid: b for bid, b in uow.batches.lock_many(batch_ids).items() if b.program_id == program_id}
+    blocks: dict[str, list[UnitBlock]] = {bid: uow.batches.blocks(bid) for bid in batches}
+    plan = ledger.plan_lock_across_batches(
+        [BatchAvailability.of(batches[bid], held_quantity(blocks[bid], buffer.id)) for bid in batches], quantity
+    )
+    cancelled: list[Block] = []
+    ranges: list[str] = []
+    stored: list[list[object]] = []
+    for allocation in plan:
+        batch = batches[allocation.batch_id]
+        result = ledger.cancel_from_buffer(blocks[batch.id], buffer, allocation.quantity)
+        uow.batches.write(result)
+        uow.batches.check(batch, result)
+        cancelled.extend(blocks_of(batch, result.affected))
+        ranges.extend(serial_ranges(batch, result.affected))
+        stored.extend([batch.id, b.start, b.end] for b in result.affected)
+    cancellation_id = new_id()
+    entry = uow.journal.append(
+        actor.name,
+        "CancelFromBuffer",
+        {
+            "cancellation_id": cancellation_id,
+            "buffer_account_id": buffer.id,
+            "program_id": program_id,
+            "quantity": quantity,
+            "serial_ranges": ranges,
+            "reversal_id": reversal_id,
+        },
+    )
+    uow.records.add_buffer_cancellation(
+        {
+            "id": cancellation_id,
+            "buffer_account_id": buffer.id,
+            "program_id": program_id,
+            "batch_id": cmd.batch_id or None,
+            "quantity": quantity,
+            "reversal_id": reversal_id,
+            "reason": cmd.reason,
+            "blocks": stored,
+            "journal_sequence": entry.sequence,
+            "occurred_at": entry.occurred_at,
+        }
+    )
+    uow.emit(
+        BufferCancelled(
+            cancellation_id=cancellation_id,
+            batch_id=cmd.batch_id,
+            buffer_account_id=buffer.id,
+            program_id=program_id,
+            quantity_t=quantity,
+            blocks=tuple(cancelled),
+            serial_ranges=tuple(ranges),
+            reversal_id=reversal_id,
+            reason=cmd.reason,
+            **caused_by(actor, cmd.idempotency_key),
         )
-        conn.execute(
-            insert(t.buffer_cancellations).values(
-                id=cancellation_id,
-                buffer_account_id=buffer.id,
-                program_id=program_id,
-                batch_id=request.batch_id or None,
-                quantity=quantity,
-                reversal_id=reversal_id,
-                reason=request.reason,
-                blocks=json.dumps(stored),
-                journal_sequence=entry.sequence,
-                occurred_at=entry.occurred_at,
-            )
-        )
-        uow.add_event(
-            "account",
-            buffer.id,
-            events_pb2.BufferCancelled(
-                cancellation_id=cancellation_id,
-                batch_id=request.batch_id,
-                buffer_account_id=buffer.id,
-                quantity_t=quantity,
-                blocks=cancelled,
-                serial_ranges=ranges,
-                reversal_id=reversal_id,
-                reason=request.reason,
-                idempotency_key=request.idempotency_key,
-                actor_user_id=actor(principal),
-                actor_organization_id=actor_org(principal),
-                program_id=program_id,
-            ),
-        )
-        return registry_pb2.CancelFromBufferResponse(cancellation_id=cancellation_id, blocks=cancelled)
-
-    return run_idempotent(deps, principal, "CancelFromBuffer", request, registry_pb2.CancelFromBufferResponse, effect)
+    )
+    return BufferCancellationResult(cancellation_id, tuple(cancelled))

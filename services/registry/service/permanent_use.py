@@ -8,18 +8,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Table, insert
-
-from carbon_runtime.transport.auth import Principal
-from services.registry.adapters import repository as repo
-from services.registry.adapters import tables as t
 from services.registry.domain.blocks import OperationResult, UnitBlock
 from services.registry.domain.canonical import canonical_json
 from services.registry.domain.certificates import CertificateKind, build_certificate, certificate_id_for
 from services.registry.domain.journal import JournalEntry
 from services.registry.domain.models import Account, AccountKind, Batch
 from services.registry.domain.serials import format_serial_range
-from services.registry.service.common import UnitOfWorkLike, locked_account, locked_batch, require_some_held
+from services.registry.service.common import locked_account, locked_batch, require_some_held
+from services.registry.service.ports import RegistryUnitOfWork
 
 LedgerUse = Callable[..., OperationResult]
 
@@ -32,17 +28,16 @@ class PermanentUse:
     result: OperationResult
 
     @property
-    def serial_ranges(self) -> list[str]:
+    def serial_ranges(self) -> tuple[str, ...]:
         return serial_ranges(self.batch, self.result.affected)
 
 
-def serial_ranges(batch: Batch, blocks: Sequence[UnitBlock]) -> list[str]:
-    return [format_serial_range(batch, block.start, block.end) for block in sorted(blocks)]
+def serial_ranges(batch: Batch, blocks: Sequence[UnitBlock]) -> tuple[str, ...]:
+    return tuple(format_serial_range(batch, block.start, block.end) for block in sorted(blocks))
 
 
 def take_units(
-    uow: UnitOfWorkLike,
-    principal: Principal,
+    uow: RegistryUnitOfWork,
     *,
     account_id: str,
     batch_id: str,
@@ -51,39 +46,29 @@ def take_units(
     operation: LedgerUse,
     authorize: Callable[[Account], None],
 ) -> PermanentUse:
-    conn = uow.conn
     # One statement: the source row-locked, the sink read with it. Sink ids ("RETIREMENT-<org>")
     # sort after every hex account id, so the lock order holds; the sink row itself is not locked:
     # units only ever arrive there.
-    locked_source, sink = repo.lock_account_with_sink(conn, account_id, sink_kind)
+    locked_source, sink = uow.accounts.lock_with_sink(account_id, sink_kind)
     source = locked_account({account_id: locked_source} if locked_source is not None else {}, account_id)
     authorize(source)
     if sink is None:  # the organization's first use of this kind: create the sink account
-        sink = repo.ensure_account(
-            conn,
-            repo.sink_account_id(source.organization_id, sink_kind),
-            source.organization_id,
-            sink_kind,
-            repo.utcnow(),
-            None,
-            lock=False,
-        )
-    batch = locked_batch(conn, batch_id)
-    blocks = repo.load_blocks(conn, batch.id)
+        sink = uow.accounts.ensure_sink(source.organization_id, sink_kind)
+    batch = locked_batch(uow, batch_id)
+    blocks = uow.batches.blocks(batch.id)
     if source.kind is AccountKind.HOLDING:
         require_some_held(blocks, source, batch.id, quantity)
     result = operation(blocks, source, quantity, into=sink)
-    repo.write_result(conn, result)
-    repo.check_batch_ledger(conn, batch, result)
+    uow.batches.write(result)
+    uow.batches.check(batch, result)
     return PermanentUse(batch, source, sink, result)
 
 
 def record_use(
-    uow: UnitOfWorkLike,
+    uow: RegistryUnitOfWork,
     used: PermanentUse,
     *,
     kind: CertificateKind,
-    table: Table,
     use_id: str,
     account_id: str,
     quantity: int,
@@ -94,8 +79,8 @@ def record_use(
     retirement_year: int | None = None,
     offset_emissions_t: Decimal | None = None,
 ) -> str:
-    """Write the use's row (retirement, cancellation or NDC use) and its certificate, which quotes the
-    journal entry's hash so anyone can verify it. Returns the certificate id."""
+    """Write the use's record (retirement, cancellation or NDC use) and its certificate, which quotes
+    the journal entry's hash so anyone can verify it. Returns the certificate id."""
     certificate = build_certificate(
         kind,
         used.batch,
@@ -108,8 +93,8 @@ def record_use(
         offset_emissions_t=offset_emissions_t,
     )
     certificate_id = certificate_id_for(kind, entry)
-    uow.conn.execute(
-        insert(table),
+    uow.records.add_permanent_use(
+        kind.value,
         {
             "id": use_id,
             "batch_id": used.batch.id,
@@ -117,21 +102,12 @@ def record_use(
             "organization_id": used.source.organization_id,
             "sink_account_id": used.sink.id,
             "quantity": quantity,
-            "blocks": repo.blocks_json(used.result.affected),
+            "blocks": used.result.affected,
             "certificate_id": certificate_id,
             "journal_sequence": entry.sequence,
             "occurred_at": entry.occurred_at,
             **columns,
         },
     )
-    uow.conn.execute(
-        insert(t.certificates),
-        {
-            "id": certificate_id,
-            "kind": kind.value,
-            "operation_id": use_id,
-            "body": canonical_json(certificate),
-            "journal_sequence": entry.sequence,
-        },
-    )
+    uow.records.add_certificate(certificate_id, kind.value, use_id, canonical_json(certificate), entry.sequence)
     return certificate_id

@@ -3,37 +3,30 @@ batch between two holding accounts, recording the ITMO first-transfer and issuer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
-from carbon.registry.v1 import events_pb2, registry_pb2, types_pb2
-from sqlalchemy import Connection, insert, select
-
-from carbon_runtime.transport.auth import Principal, require_authenticated
-from services.registry.adapters import repository as repo
-from services.registry.adapters import tables as t
 from services.registry.domain import fiscal, ledger, safeguards
+from services.registry.domain.actor import require_authenticated
 from services.registry.domain.blocks import OperationResult, UnitBlock
+from services.registry.domain.commands import TransferCredits
+from services.registry.domain.events import CreditsTransferred, TransferAccounting, TransferHeld, blocks_of
 from services.registry.domain.models import Account, AccountKind, Batch
+from services.registry.domain.safeguards import SafeguardPolicy, TransferStatus
 from services.registry.service.common import (
-    RegistryDeps,
-    UnitOfWorkLike,
-    actor,
-    actor_org,
-    blocks_to_proto,
+    caused_by,
     locked_account,
     locked_batch,
-    new_id,
     require_holder_of,
     require_id,
     require_some_held,
-    run_idempotent,
-    timestamp,
-    transfer_status_to_proto,
 )
+from services.registry.service.ports import HeldTransfer, OwnershipChange, RegistryUnitOfWork
+from services.registry.service.results import TransferResult
 
 
 def record_ownership_change(
-    conn: Connection,
+    uow: RegistryUnitOfWork,
     *,
     transfer_id: str,
     kind: str,
@@ -45,45 +38,36 @@ def record_ownership_change(
     occurred_at: datetime,
     settlement_id: str | None = None,
     trade_id: str | None = None,
-) -> types_pb2.TransferAccounting:
-    """Write the transfer row and the ITMO first-transfer ranges; return the accounting facts."""
+) -> TransferAccounting:
+    """Write the transfer record and the ITMO first-transfer ranges; return the accounting facts."""
     # The ranges recorded earlier only matter when the move can be an ITMO first transfer at all.
     could_be_first = batch.is_authorized and fiscal.is_proponent_outbound(batch, source, target)
-    earlier = repo.first_transferred_ranges(conn, batch.id) if could_be_first else []
+    earlier = uow.batches.first_transferred_ranges(batch.id) if could_be_first else []
     first = fiscal.itmo_first_transfers(batch, source, target, result.affected, earlier)
-    if first:
-        conn.execute(
-            insert(t.itmo_first_transfers),
-            [
-                {"batch_id": batch.id, "start_unit": start, "end_unit": end, "transfer_id": transfer_id}
-                for start, end in first
-            ],
-        )
     onset = fiscal.is_proponent_outbound(batch, source, target)
     onset_year = fiscal.japanese_fiscal_year(occurred_at) if onset else None
-    conn.execute(
-        insert(t.transfers),
-        {
-            "id": transfer_id,
-            "kind": kind,
-            "settlement_id": settlement_id,
-            "trade_id": trade_id,
-            "batch_id": batch.id,
-            "from_account_id": source.id,
-            "from_organization_id": source.organization_id,
-            "to_account_id": target.id,
-            "to_organization_id": target.organization_id,
-            "quantity": result.quantity,
-            "itmo_first_transfer": bool(first),
-            "itmo_first_transfer_quantity": sum(end - start + 1 for start, end in first),
-            "issuer_onset": onset,
-            "onset_fiscal_year": onset_year,
-            "blocks": repo.blocks_json(result.affected),
-            "journal_sequence": journal_sequence,
-            "occurred_at": occurred_at,
-        },
+    uow.records.add_ownership_change(
+        OwnershipChange(
+            transfer_id=transfer_id,
+            kind=kind,
+            batch_id=batch.id,
+            from_account_id=source.id,
+            from_organization_id=source.organization_id,
+            to_account_id=target.id,
+            to_organization_id=target.organization_id,
+            quantity_t=result.quantity,
+            itmo_first_transfer_quantity_t=sum(end - start + 1 for start, end in first),
+            issuer_onset=onset,
+            onset_fiscal_year=onset_year,
+            blocks=result.affected,
+            journal_sequence=journal_sequence,
+            occurred_at=occurred_at,
+            settlement_id=settlement_id,
+            trade_id=trade_id,
+        ),
+        first,
     )
-    return types_pb2.TransferAccounting(
+    return TransferAccounting(
         batch_id=batch.id,
         quantity_t=result.quantity,
         itmo_first_transfer=bool(first),
@@ -93,7 +77,7 @@ def record_ownership_change(
 
 
 def finish_transfer(
-    uow: UnitOfWorkLike,
+    uow: RegistryUnitOfWork,
     *,
     transfer_id: str,
     batch: Batch,
@@ -104,12 +88,10 @@ def finish_transfer(
     actor_user_id: str,
     actor_organization_id: str,
     idempotency_key: str,
-) -> registry_pb2.TransferResponse:
+) -> TransferResult:
     """Journal, write back and publish a move whose units `result` delivers to the target; the
     same for a transfer that completes at once and for a held one completing later."""
-    conn = uow.conn
-    entry = repo.append_journal(
-        conn,
+    entry = uow.journal.append(
         journal_actor,
         "Transfer",
         {
@@ -121,10 +103,10 @@ def finish_transfer(
             "units": [[b.start, b.end] for b in result.affected],
         },
     )
-    repo.write_result(conn, result)
-    repo.check_batch_ledger(conn, batch, result)
+    uow.batches.write(result)
+    uow.batches.check(batch, result)
     accounting = record_ownership_change(
-        conn,
+        uow,
         transfer_id=transfer_id,
         kind="TRANSFER",
         batch=batch,
@@ -134,11 +116,9 @@ def finish_transfer(
         journal_sequence=entry.sequence,
         occurred_at=entry.occurred_at,
     )
-    moved = blocks_to_proto(batch, result.affected)
-    uow.add_event(
-        "batch",
-        batch.id,
-        events_pb2.CreditsTransferred(
+    moved = blocks_of(batch, result.affected)
+    uow.emit(
+        CreditsTransferred(
             transfer_id=transfer_id,
             batch_id=batch.id,
             from_account_id=source.id,
@@ -151,74 +131,70 @@ def finish_transfer(
             idempotency_key=idempotency_key,
             actor_user_id=actor_user_id,
             actor_organization_id=actor_organization_id,
-        ),
+        )
     )
-    return registry_pb2.TransferResponse(
+    return TransferResult(
         transfer_id=transfer_id,
+        batch_id=batch.id,
+        from_account_id=source.id,
+        to_account_id=target.id,
+        quantity_t=result.quantity,
+        status=TransferStatus.COMPLETED,
         blocks=moved,
         accounting=accounting,
-        transferred_at=timestamp(entry.occurred_at),
+        transferred_at=entry.occurred_at,
     )
 
 
-def target_is_trusted(conn: Connection, source: Account, target: Account, now: datetime) -> bool:
+def target_is_trusted(uow: RegistryUnitOfWork, source: Account, target: Account, now: datetime) -> bool:
     if source.organization_id == target.organization_id:
         return True  # always trusted (safeguards.is_trusted): no need to read the list
-    entry = conn.execute(
-        select(t.trusted_accounts.c.effective_at).where(
-            t.trusted_accounts.c.account_id == source.id,
-            t.trusted_accounts.c.trusted_account_id == target.id,
-        )
-    ).first()
+    entry = uow.records.trusted_entry(source.id, target.id)
     return safeguards.is_trusted(
-        same_organization=source.organization_id == target.organization_id,
-        entry_effective_at=repo.aware(entry.effective_at) if entry is not None else None,
+        same_organization=False,
+        entry_effective_at=entry.effective_at if entry is not None else None,
         now=now,
     )
 
 
 def hold_transfer(
-    uow: UnitOfWorkLike,
-    principal: Principal,
+    uow: RegistryUnitOfWork,
+    cmd: TransferCredits,
     *,
+    transfer_id: str,
     plan: safeguards.TransferPlan,
     batch: Batch,
     blocks: list[UnitBlock],
     source: Account,
     target: Account,
     quantity: int,
-    idempotency_key: str,
     now: datetime,
-) -> registry_pb2.TransferResponse:
+) -> TransferResult:
     """Lock the units for the transfer instead of moving them: they leave the source's balance and
     cannot be retired, sold or transferred elsewhere until the transfer completes or is cancelled."""
-    conn = uow.conn
     ledger.transfer(blocks, source, target, quantity)  # the move must be valid now, not only later
-    transfer_id = new_id()
     lock_id = safeguards.hold_lock_id(transfer_id)
     result = ledger.lock(blocks, source, quantity, lock_id)
-    repo.write_result(conn, result)
-    repo.check_batch_ledger(conn, batch, result)
-    conn.execute(
-        insert(t.held_transfers).values(
+    uow.batches.write(result)
+    uow.batches.check(batch, result)
+    uow.records.add_held_transfer(
+        HeldTransfer(
             id=transfer_id,
             batch_id=batch.id,
             from_account_id=source.id,
             from_organization_id=source.organization_id,
             to_account_id=target.id,
-            quantity=quantity,
+            quantity_t=quantity,
             lock_id=lock_id,
-            status=plan.status.value,
-            needs_approval=plan.status is safeguards.TransferStatus.PENDING_APPROVAL,
-            requested_by=actor(principal),
-            idempotency_key=idempotency_key,
+            status=plan.status,
+            requested_by=cmd.actor.name,
+            idempotency_key=cmd.idempotency_key or "",
             requested_at=now,
             completes_at=plan.completes_at,
         )
     )
-    repo.append_journal(
-        conn,
-        actor(principal),
+    uow.journal.append(
+        cmd.actor.name,
         "TransferHeld",
         {
             "transfer_id": transfer_id,
@@ -230,12 +206,10 @@ def hold_transfer(
             "completes_at": plan.completes_at.isoformat(),
         },
     )
-    locked = blocks_to_proto(batch, result.affected)
+    locked = blocks_of(batch, result.affected)
     # Keyed by the batch like the CreditsTransferred or TransferCancelled that ends the hold.
-    uow.add_event(
-        "batch",
-        batch.id,
-        events_pb2.TransferHeld(
+    uow.emit(
+        TransferHeld(
             transfer_id=transfer_id,
             batch_id=batch.id,
             from_account_id=source.id,
@@ -243,68 +217,76 @@ def hold_transfer(
             to_account_id=target.id,
             to_organization_id=target.organization_id,
             quantity_t=quantity,
-            status=transfer_status_to_proto(plan.status),
-            completes_at=timestamp(plan.completes_at),
+            status=plan.status,
+            completes_at=plan.completes_at,
             blocks=locked,
-            idempotency_key=idempotency_key,
-            actor_user_id=actor(principal),
-            actor_organization_id=actor_org(principal),
-        ),
+            **caused_by(cmd.actor, cmd.idempotency_key),
+        )
     )
-    return registry_pb2.TransferResponse(transfer_id=transfer_id, blocks=locked)
+    return TransferResult(
+        transfer_id=transfer_id,
+        batch_id=batch.id,
+        from_account_id=source.id,
+        to_account_id=target.id,
+        quantity_t=quantity,
+        status=plan.status,
+        blocks=locked,
+        completes_at=plan.completes_at,
+    )
 
 
-def transfer_credits(
-    deps: RegistryDeps, principal: Principal, request: registry_pb2.TransferRequest
-) -> registry_pb2.TransferResponse:
+def handle(
+    cmd: TransferCredits,
+    uow: RegistryUnitOfWork,
+    *,
+    safeguards: SafeguardPolicy,
+    clock: Callable[[], datetime],
+    new_id: Callable[[], str],
+) -> TransferResult:
     """Moves at once unless a safeguard applies (target not on the effective trusted list while a
     hold is configured, or quantity above the four-eyes threshold): then the units are locked and
-    the response names a HELD or PENDING_APPROVAL transfer without accounting or transfer time."""
-    require_authenticated(principal)
-    from_id = require_id(request.from_account_id, "from_account_id")
-    to_id = require_id(request.to_account_id, "to_account_id")
-    batch_id = require_id(request.batch_id, "batch_id")
-    quantity = ledger.require_positive_quantity(int(request.quantity_t))
+    the result names a HELD or PENDING_APPROVAL transfer without accounting or transfer time."""
+    actor = cmd.actor
+    require_authenticated(actor)
+    from_id = require_id(cmd.from_account_id, "from_account_id")
+    to_id = require_id(cmd.to_account_id, "to_account_id")
+    batch_id = require_id(cmd.batch_id, "batch_id")
+    quantity = ledger.require_positive_quantity(cmd.quantity_t)
 
-    def effect(uow: UnitOfWorkLike) -> registry_pb2.TransferResponse:
-        conn = uow.conn
-        accounts = repo.lock_accounts(conn, [from_id, to_id])
-        source = locked_account(accounts, from_id)
-        require_holder_of(principal, source, "ACCOUNT_HOLDER")
-        target = locked_account(accounts, to_id)
-        batch = locked_batch(conn, batch_id)
-        blocks = repo.load_blocks(conn, batch.id)
-        if source.kind is AccountKind.HOLDING and target.kind is AccountKind.HOLDING:
-            require_some_held(blocks, source, batch.id, quantity)
-        now = deps.clock()
-        policy = deps.safeguards
-        # Without a hold on untrusted targets the plan does not depend on the trusted list: skip reading it.
-        trusted = not policy.holds_untrusted_transfers or target_is_trusted(conn, source, target, now)
-        plan = policy.plan(quantity=quantity, target_trusted=trusted, now=now)
-        if not plan.immediate:
-            return hold_transfer(
-                uow,
-                principal,
-                plan=plan,
-                batch=batch,
-                blocks=blocks,
-                source=source,
-                target=target,
-                quantity=quantity,
-                idempotency_key=request.idempotency_key,
-                now=now,
-            )
-        return finish_transfer(
+    accounts = uow.accounts.lock([from_id, to_id])
+    source = locked_account(accounts, from_id)
+    require_holder_of(actor, source, "ACCOUNT_HOLDER")
+    target = locked_account(accounts, to_id)
+    batch = locked_batch(uow, batch_id)
+    blocks = uow.batches.blocks(batch.id)
+    if source.kind is AccountKind.HOLDING and target.kind is AccountKind.HOLDING:
+        require_some_held(blocks, source, batch.id, quantity)
+    now = clock()
+    # Without a hold on untrusted targets the plan does not depend on the trusted list: skip reading it.
+    trusted = not safeguards.holds_untrusted_transfers or target_is_trusted(uow, source, target, now)
+    plan = safeguards.plan(quantity=quantity, target_trusted=trusted, now=now)
+    if not plan.immediate:
+        return hold_transfer(
             uow,
+            cmd,
             transfer_id=new_id(),
+            plan=plan,
             batch=batch,
+            blocks=blocks,
             source=source,
             target=target,
-            result=ledger.transfer(blocks, source, target, quantity),
-            journal_actor=actor(principal),
-            actor_user_id=actor(principal),
-            actor_organization_id=actor_org(principal),
-            idempotency_key=request.idempotency_key,
+            quantity=quantity,
+            now=now,
         )
-
-    return run_idempotent(deps, principal, "Transfer", request, registry_pb2.TransferResponse, effect)
+    return finish_transfer(
+        uow,
+        transfer_id=new_id(),
+        batch=batch,
+        source=source,
+        target=target,
+        result=ledger.transfer(blocks, source, target, quantity),
+        journal_actor=actor.name,
+        actor_user_id=actor.name,
+        actor_organization_id=actor.org,
+        idempotency_key=cmd.idempotency_key or "",
+    )

@@ -1,9 +1,9 @@
 """The reporting service's own tables (its database, nobody else's).
 
 Every `rm_*` table is a read model built ONLY from other services' events, so it can be wiped and rebuilt
-from their event logs at any time (`service.rebuild`). Facts are stored keyed by their natural ids and
-joined at query time: an event never needs another event to have arrived first, which makes the read
-model converge whatever order or how many times Kafka delivers the events.
+from their event logs at any time (`python -m services.reporting rebuild`). Facts are stored keyed by
+their natural ids and joined at query time: an event never needs another event to have arrived first,
+which makes the read model converge whatever order or how many times Kafka delivers the events.
 
 Quantities are whole tonnes (BigInteger); decimals (prices, emissions) are kept as their exact text, never
 as binary floats; instants are stored in UTC.

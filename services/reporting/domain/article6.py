@@ -55,17 +55,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from carbon_runtime.errors import invalid, precondition
+from carbon_runtime.vocabulary import CancellationPurpose, CreditType
 
-from .facts import (
-    BatchFacts,
-    CancellationFacts,
-    CancellationPurpose,
-    CreditType,
-    NdcUseFacts,
-    RetirementFacts,
-    TransferFacts,
-    require_aware,
-)
+from .facts import BatchFacts, CancellationFacts, NdcUseFacts, RetirementFacts, TransferFacts, require_aware
 
 # The Party that counts JCM retirements toward its NDC (ISO 3166-1 alpha-2, as every Party here).
 JAPAN_PARTY = "JP"

@@ -18,15 +18,9 @@ from datetime import date
 from decimal import Decimal
 
 from carbon_runtime.errors import precondition
+from carbon_runtime.vocabulary import CreditBasis, CreditCategory, CreditType, RetirementPurpose
 
-from .facts import (
-    BatchFacts,
-    CreditBasis,
-    CreditCategory,
-    CreditType,
-    RetirementFacts,
-    RetirementPurpose,
-)
+from .facts import BatchFacts, RetirementFacts
 
 
 @dataclass(frozen=True, slots=True)

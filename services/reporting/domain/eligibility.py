@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from carbon_runtime.errors import invalid
+from carbon_runtime.vocabulary import CreditCategory, CreditType
 
-from .facts import BatchFacts, CreditCategory, CreditType, InstitutionalUse, ProgramId
+from .facts import BatchFacts, InstitutionalUse, ProgramId
 
 RULESET_VERSION = "2022.06-r1"
 

@@ -3,7 +3,8 @@
 The reporting service builds these from other services' events; the domain computes reports from them
 and never looks anything up itself, so every report is a pure function of its inputs and can be replayed.
 Enum values equal the contract's GraphQL enum names (shared/contract/credit-graph.graphql), so
-entrypoints map them by name.
+entrypoints map them by name. The enums shared across services (credit type, basis, category, purposes,
+unit status) come from carbon_runtime.vocabulary, defined once for every service.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from carbon_runtime.errors import invalid
+from carbon_runtime.vocabulary import CancellationPurpose, CreditBasis, CreditCategory, CreditType, RetirementPurpose
 
 # Japan Standard Time has no daylight saving, so a fixed offset is exact; SHK fiscal years and the
 # exchange's trading days are Japanese calendar days.
@@ -36,49 +38,6 @@ class ProgramId(enum.StrEnum):
     ERF = "ERF"
     WCC = "WCC"
     CCER = "CCER"
-
-
-class CreditType(enum.StrEnum):
-    REDUCTION = "REDUCTION"
-    REMOVAL = "REMOVAL"
-
-
-class CreditBasis(enum.StrEnum):
-    NATURE = "NATURE"
-    TECHNOLOGY = "TECHNOLOGY"
-
-
-class CreditCategory(enum.StrEnum):
-    """The four categories of the METI report §6.1.1 (DOMAIN.md §6): (1) ... (4)."""
-
-    NDC_CONTRIBUTING = "NDC_CONTRIBUTING"
-    DOMESTIC_REMOVAL = "DOMESTIC_REMOVAL"
-    JAPAN_ECONOMY = "JAPAN_ECONOMY"
-    GLOBAL = "GLOBAL"
-
-
-class RetirementPurpose(enum.StrEnum):
-    SHK_ADJUSTMENT = "SHK_ADJUSTMENT"
-    VOLUNTARY_OFFSET = "VOLUNTARY_OFFSET"
-    PRODUCT_OFFSET = "PRODUCT_OFFSET"
-    ETS_COMPLIANCE = "ETS_COMPLIANCE"
-    NET_ZERO_NEUTRALIZATION = "NET_ZERO_NEUTRALIZATION"
-    OTHER = "OTHER"
-
-
-class CancellationPurpose(enum.StrEnum):
-    CORSIA = "CORSIA"
-    OTHER_INTERNATIONAL_SCHEME = "OTHER_INTERNATIONAL_SCHEME"
-    VOLUNTARY_OFFSET = "VOLUNTARY_OFFSET"
-    OTHER = "OTHER"
-
-
-class UnitStatus(enum.StrEnum):
-    HELD = "HELD"
-    LOCKED = "LOCKED"
-    RETIRED = "RETIRED"
-    CANCELLED = "CANCELLED"
-    NDC_USED = "NDC_USED"
 
 
 class InstitutionalUse(enum.StrEnum):
@@ -219,3 +178,15 @@ def require_aware(moment: datetime, what: str) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise invalid("NAIVE_DATETIME", f"{what} must carry a UTC offset, got {moment.isoformat()}")
     return moment
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRecord:
+    """A batch as the read model holds it: the domain facts plus what only reporting screens need."""
+
+    facts: BatchFacts
+    program_name: str
+    #: The host country's Article 6 authorization, a carbon_runtime.vocabulary.Authorization value.
+    authorization: str
+    known_to_issuance: bool
+    known_to_registry: bool

@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .facts import UnitStatus
+from carbon_runtime.vocabulary import UnitStatus
 
 OUT_OF_CIRCULATION = (UnitStatus.RETIRED, UnitStatus.CANCELLED, UnitStatus.NDC_USED)
 

@@ -22,16 +22,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from carbon_runtime.errors import invalid, precondition
+from carbon_runtime.vocabulary import CreditCategory, RetirementPurpose
 
-from .facts import (
-    JST,
-    BatchFacts,
-    CreditCategory,
-    RetirementFacts,
-    RetirementPurpose,
-    TransferFacts,
-    require_aware,
-)
+from .facts import JST, BatchFacts, RetirementFacts, TransferFacts, require_aware
 
 
 @dataclass(frozen=True, slots=True)

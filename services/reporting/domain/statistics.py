@@ -17,8 +17,9 @@ from datetime import date, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
 from carbon_runtime.errors import precondition
+from carbon_runtime.vocabulary import CreditCategory, CreditType
 
-from .facts import JST, BatchFacts, CreditCategory, CreditType, RetirementFacts, TradeFacts, require_aware
+from .facts import JST, BatchFacts, RetirementFacts, TradeFacts, require_aware
 
 PRICE_QUANTUM = Decimal("0.01")
 

@@ -3,15 +3,19 @@ rules as the GraphQL field, bearer token in the Authorization header) and the pu
 
 from __future__ import annotations
 
-import asyncio
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from carbon_runtime.errors import DomainError, ErrorCode
+from carbon_runtime.messaging.bus import MessageBus
 from carbon_runtime.transport.auth import TokenVerifier
+from carbon_runtime.transport.blocking import in_thread
 from services.reporting.domain import disclosure
-from services.reporting.service.reports import ReportingHandlers
+from services.reporting.domain.commands import GenerateDisclosureReport
+from services.reporting.entrypoints.graphql.mappers import actor
+from services.reporting.service.queries import ReportQueries
 
 _HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNAUTHENTICATED: 401,
@@ -40,7 +44,7 @@ def _error(err: DomainError) -> JSONResponse:
     )
 
 
-def add_routes(app: FastAPI, handlers: ReportingHandlers, verifier: TokenVerifier) -> None:
+def add_routes(app: FastAPI, bus: MessageBus[Any], queries: ReportQueries, verifier: TokenVerifier) -> None:
     @app.get("/reports/disclosure/{organization_id}/{year_and_format}")
     async def disclosure_download(organization_id: str, year_and_format: str, request: Request) -> Response:
         year_text, _, fmt = year_and_format.partition(".")
@@ -54,7 +58,8 @@ def add_routes(app: FastAPI, handlers: ReportingHandlers, verifier: TokenVerifie
             )
         try:
             principal = verifier.from_authorization(request.headers.get("authorization"))
-            report = await asyncio.to_thread(handlers.disclosure_report, principal, organization_id, int(year_text))
+            cmd = GenerateDisclosureReport(actor(principal), organization_id, int(year_text))
+            report: disclosure.DisclosureReport = await in_thread(bus.handle, cmd)
         except DomainError as err:
             return _error(err)
         filename = f"disclosure-{organization_id}-{year_text}.{fmt}"
@@ -71,7 +76,7 @@ def add_routes(app: FastAPI, handlers: ReportingHandlers, verifier: TokenVerifie
     @app.get("/statistics")
     async def statistics_page() -> Response:
         try:
-            page = await asyncio.to_thread(handlers.statistics_html)
+            page = await in_thread(queries.statistics_html)
         except DomainError as err:
             return _error(err)
         return HTMLResponse(page, headers={"Cache-Control": "public, max-age=60"})

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from carbon_runtime.ops import telemetry
-from services.reporting.service.sync import LagMonitor
+from services.reporting.service.lag import LagMonitor
 
 log = logging.getLogger(__name__)
 

@@ -1,28 +1,28 @@
-"""SQL for the trading tables: rows in, typed records out. Every function runs in the caller's
-transaction (a `Connection` from the unit of work), so state, journal and events commit together."""
+"""SQL for the trading tables: rows in, typed records out. The only module of the service that
+writes SQL. Each repository runs on the connection it is given: the unit of work's (one transaction
+for state, journal and events) or, for the read model, a read-only connection of its own."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, select, update
 
+from carbon_runtime.vocabulary import CreditCategory, CreditType
 from services.trading.adapters import tables as t
 from services.trading.domain.events import Phase
 from services.trading.domain.instruments import (
-    CreditCategory,
-    CreditType,
     Instrument,
     InstrumentCriteria,
     PriceLimit,
     PriceLimitKind,
 )
+from services.trading.domain.listing import InstrumentRecord
 from services.trading.domain.orders import (
     AdvanceClock,
     AmendOrder,
@@ -33,6 +33,18 @@ from services.trading.domain.orders import (
     Side,
     TimeInForce,
 )
+from services.trading.domain.records import (
+    AwardRecord,
+    BidRecord,
+    CashRecord,
+    OrderRecord,
+    OtcReportRecord,
+    TenderRecord,
+    TenderResultRecord,
+    TradeRecord,
+    UnlockRecord,
+    money,
+)
 from services.trading.domain.session import SessionSchedule, SessionStep
 
 
@@ -41,20 +53,7 @@ def utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def money(value: Decimal) -> str:
-    # Canonical text without exponent, so "1E+3" is never stored for 1000.
-    return format(value, "f")
-
-
 # --- instruments --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class InstrumentRecord:
-    instrument: Instrument
-    schedule: SessionSchedule | None
-    mode: str
-    created_at: datetime
 
 
 def criteria_to_json(c: InstrumentCriteria) -> str:
@@ -225,14 +224,6 @@ def load_journal(conn: Connection, instrument_id: str) -> list[JournalEntry]:
 # --- cash ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class CashRecord:
-    organization_id: str
-    currency: str
-    available: Decimal
-    locked: Decimal
-
-
 def get_cash(conn: Connection, organization_id: str, currency: str, *, for_update: bool = False) -> CashRecord:
     c = t.cash_accounts
     stmt = select(c).where(c.c.organization_id == organization_id, c.c.currency == currency)
@@ -302,27 +293,6 @@ def adjust_cash(
 # --- orders -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class OrderRecord:
-    order_id: str
-    instrument_id: str
-    organization_id: str
-    account_id: str
-    side: Side
-    price: Decimal
-    quantity_t: int
-    filled_quantity_t: int
-    status: str
-    time_in_force: TimeInForce
-    locked_cash: Decimal
-    lock_id: str
-    created_at: datetime
-
-    @property
-    def remaining_t(self) -> int:
-        return self.quantity_t - self.filled_quantity_t
-
-
 def insert_order(conn: Connection, o: OrderRecord, created_by: str) -> None:
     conn.execute(
         t.orders.insert().values(
@@ -371,11 +341,29 @@ def get_order(conn: Connection, order_id: str, *, for_update: bool = False) -> O
     return None if row is None else _order_from_row(row)
 
 
-def update_order(conn: Connection, order_id: str, at: datetime, **values: Any) -> None:
-    for key in ("price", "locked_cash"):
-        if key in values and isinstance(values[key], Decimal):
-            values[key] = money(values[key])
-    conn.execute(update(t.orders).where(t.orders.c.order_id == order_id).values(updated_at=at, **values))
+def update_order(
+    conn: Connection,
+    order_id: str,
+    at: datetime,
+    *,
+    price: Decimal | None = None,
+    quantity_t: int | None = None,
+    filled_quantity_t: int | None = None,
+    status: str | None = None,
+    locked_cash: Decimal | None = None,
+) -> None:
+    values: dict[str, Any] = {"updated_at": at}
+    if price is not None:
+        values["price"] = money(price)
+    if quantity_t is not None:
+        values["quantity_t"] = quantity_t
+    if filled_quantity_t is not None:
+        values["filled_quantity_t"] = filled_quantity_t
+    if status is not None:
+        values["status"] = status
+    if locked_cash is not None:
+        values["locked_cash"] = money(locked_cash)
+    conn.execute(update(t.orders).where(t.orders.c.order_id == order_id).values(**values))
 
 
 def list_orders(conn: Connection, organization_id: str, instrument_id: str | None, limit: int) -> list[OrderRecord]:
@@ -387,37 +375,6 @@ def list_orders(conn: Connection, organization_id: str, instrument_id: str | Non
 
 
 # --- trades -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class TradeRecord:
-    trade_id: str
-    instrument_id: str
-    source: str
-    engine_seq: int | None
-    price: Decimal
-    price_ticks: int
-    quantity_t: int
-    amount: Decimal
-    currency: str
-    buy_order_id: str
-    sell_order_id: str
-    sell_lock_id: str
-    buyer_organization_id: str
-    seller_organization_id: str
-    buyer_account_id: str
-    seller_account_id: str
-    aggressor_side: Side | None
-    settlement_state: str
-    settlement_id: str | None
-    delivered_batch_id: str | None
-    deliveries: tuple[tuple[str, int], ...]
-    executed_at: datetime
-    settled_at: datetime | None
-
-    @property
-    def settled(self) -> bool:
-        return self.settlement_state == "SETTLED"
 
 
 def next_trade_seq(conn: Connection) -> int:
@@ -517,6 +474,16 @@ def exchange_trades_in_order(conn: Connection, instrument_id: str) -> list[Trade
     return [_trade_from_row(r) for r in rows]
 
 
+def trade_ids_of_order(conn: Connection, order_id: str) -> list[str]:
+    tr = t.trades
+    rows = conn.execute(
+        select(tr.c.trade_id)
+        .where((tr.c.buy_order_id == order_id) | (tr.c.sell_order_id == order_id))
+        .order_by(tr.c.seq)
+    )
+    return [str(r[0]) for r in rows]
+
+
 def pending_trade_ids(conn: Connection, limit: int = 100) -> list[str]:
     rows = conn.execute(
         select(t.trades.c.trade_id)
@@ -569,13 +536,6 @@ def add_unlock(conn: Connection, lock_id: str, quantity_t: int, at: datetime) ->
     return unlock_id
 
 
-@dataclass(frozen=True, slots=True)
-class UnlockRecord:
-    unlock_id: str
-    lock_id: str
-    quantity_t: int
-
-
 def pending_unlocks(conn: Connection, limit: int = 100) -> list[UnlockRecord]:
     u = t.registry_unlocks
     rows = conn.execute(select(u).where(u.c.state == "PENDING").order_by(u.c.created_at).limit(limit))
@@ -588,3 +548,310 @@ def finish_unlock(conn: Connection, unlock_id: str, error: str | None, at: datet
         conn.execute(update(u).where(u.c.unlock_id == unlock_id).values(state="DONE", done_at=at, last_error=None))
     else:
         conn.execute(update(u).where(u.c.unlock_id == unlock_id).values(last_error=error))
+
+
+# --- tenders ------------------------------------------------------------------------------------
+
+
+def insert_tender(conn: Connection, tender: TenderRecord, created_at: datetime) -> None:
+    conn.execute(
+        t.tenders.insert().values(
+            tender_id=tender.tender_id,
+            instrument_id=tender.instrument_id,
+            seller_organization_id=tender.seller_organization_id,
+            seller_account_id=tender.seller_account_id,
+            offered_quantity_t=tender.offered_quantity_t,
+            minimum_price=money(tender.minimum_price),
+            closes_at=tender.closes_at,
+            status=tender.status,
+            created_at=created_at,
+        )
+    )
+
+
+def _result_from_json(text: str | None) -> TenderResultRecord | None:
+    if not text:
+        return None
+    d = json.loads(text)
+    return TenderResultRecord(
+        sold_quantity_t=int(d["sold_t"]),
+        average_winning_price=Decimal(d["average"]) if d["average"] else None,
+        awards=tuple(
+            AwardRecord(a["bid_id"], a["org"], Decimal(a["price"]), int(a["q"]), a["trade_id"]) for a in d["awards"]
+        ),
+    )
+
+
+def _result_to_json(result: TenderResultRecord) -> str:
+    average = result.average_winning_price
+    return json.dumps(
+        {"sold_t": result.sold_quantity_t, "average": money(average) if average is not None else None,
+         "awards": [{"bid_id": a.bid_id, "org": a.organization_id, "price": money(a.price), "q": a.quantity_t,
+                     "trade_id": a.trade_id} for a in result.awards]}
+    )  # fmt: skip
+
+
+def get_tender(conn: Connection, tender_id: str, *, for_update: bool = False) -> TenderRecord | None:
+    stmt = (
+        select(t.tenders, t.instruments.c.tick_size)
+        .join(t.instruments, t.instruments.c.instrument_id == t.tenders.c.instrument_id)
+        .where(t.tenders.c.tender_id == tender_id)
+    )
+    if for_update:
+        stmt = stmt.with_for_update(of=t.tenders)
+    row = conn.execute(stmt).first()
+    if row is None:
+        return None
+    bids = conn.execute(
+        select(t.tender_bids).where(t.tender_bids.c.tender_id == tender_id).order_by(t.tender_bids.c.sequence)
+    )
+    return TenderRecord(
+        tender_id=row.tender_id,
+        instrument_id=row.instrument_id,
+        seller_organization_id=row.seller_organization_id,
+        seller_account_id=row.seller_account_id,
+        offered_quantity_t=int(row.offered_quantity_t),
+        minimum_price=Decimal(row.minimum_price),
+        closes_at=utc(row.closes_at),
+        status=row.status,
+        tick_size=Decimal(row.tick_size),
+        bids=tuple(
+            BidRecord(
+                bid_id=b.bid_id,
+                organization_id=b.organization_id,
+                account_id=b.account_id,
+                price=Decimal(b.price),
+                quantity_t=int(b.quantity_t),
+                sequence=int(b.sequence),
+                locked_cash=Decimal(b.locked_cash),
+                submitted_at=utc(b.submitted_at),
+            )
+            for b in bids
+        ),
+        result=_result_from_json(row.result_json),
+    )
+
+
+def tender_ids(conn: Connection, instrument_id: str) -> list[str]:
+    rows = conn.execute(
+        select(t.tenders.c.tender_id).where(t.tenders.c.instrument_id == instrument_id).order_by(t.tenders.c.created_at)
+    )
+    return [str(r[0]) for r in rows]
+
+
+def insert_bid(conn: Connection, tender_id: str, bid: BidRecord) -> None:
+    conn.execute(
+        t.tender_bids.insert().values(
+            bid_id=bid.bid_id,
+            tender_id=tender_id,
+            organization_id=bid.organization_id,
+            account_id=bid.account_id,
+            price=money(bid.price),
+            quantity_t=bid.quantity_t,
+            sequence=bid.sequence,
+            locked_cash=money(bid.locked_cash),
+            submitted_at=bid.submitted_at,
+        )
+    )
+
+
+def award_bid(conn: Connection, bid_id: str, awarded_quantity_t: int, locked_cash: Decimal) -> None:
+    conn.execute(
+        update(t.tender_bids)
+        .where(t.tender_bids.c.bid_id == bid_id)
+        .values(awarded_quantity_t=awarded_quantity_t, locked_cash=money(locked_cash))
+    )
+
+
+def close_tender(conn: Connection, tender_id: str, result: TenderResultRecord) -> None:
+    conn.execute(
+        update(t.tenders)
+        .where(t.tenders.c.tender_id == tender_id)
+        .values(status="CLOSED", result_json=_result_to_json(result))
+    )
+
+
+def tender_volume_t(conn: Connection, instrument_id: str) -> int:
+    tr = t.trades
+    q = select(func.coalesce(func.sum(tr.c.quantity_t), 0)).where(
+        tr.c.instrument_id == instrument_id, tr.c.source == "TENDER"
+    )
+    return int(conn.execute(q).scalar_one())
+
+
+# --- OTC reports --------------------------------------------------------------------------------
+
+
+def insert_otc_report(conn: Connection, r: OtcReportRecord) -> None:
+    conn.execute(
+        t.otc_reports.insert().values(
+            report_id=r.report_id,
+            instrument_id=r.instrument_id,
+            seller_organization_id=r.seller_organization_id,
+            seller_account_id=r.seller_account_id,
+            buyer_account_id=r.buyer_account_id,
+            batch_id=r.batch_id,
+            price=money(r.price),
+            quantity_t=r.quantity_t,
+            settled_in_registry=r.settled_in_registry,
+            transfer_id=r.transfer_id,
+            traded_at=r.traded_at,
+            reported_at=r.reported_at,
+        )
+    )
+
+
+def otc_prices(conn: Connection, instrument_id: str) -> list[tuple[Decimal, int]]:
+    """(price, tonnes) of every OTC trade reported for the instrument."""
+    o = t.otc_reports
+    rows = conn.execute(select(o.c.price, o.c.quantity_t).where(o.c.instrument_id == instrument_id))
+    return [(Decimal(r.price), int(r.quantity_t)) for r in rows]
+
+
+# --- repositories: the service's ports, on one connection ----------------------------------------
+
+
+class InstrumentRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, record: InstrumentRecord, created_by: str) -> None:
+        insert_instrument(self.conn, record, created_by)
+
+    def get(self, instrument_id: str) -> InstrumentRecord | None:
+        return get_instrument(self.conn, instrument_id)
+
+    def list(self) -> list[InstrumentRecord]:
+        return list_instruments(self.conn)
+
+
+class JournalRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def append(self, instrument_id: str, seq: int, entry: JournalEntry) -> None:
+        append_journal(self.conn, instrument_id, seq, entry)
+
+    def load(self, instrument_id: str) -> list[JournalEntry]:
+        return load_journal(self.conn, instrument_id)
+
+
+class CashRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, organization_id: str, currency: str, *, for_update: bool = False) -> CashRecord:
+        return get_cash(self.conn, organization_id, currency, for_update=for_update)
+
+    def adjust(
+        self,
+        organization_id: str,
+        currency: str,
+        *,
+        available_delta: Decimal,
+        locked_delta: Decimal,
+        kind: str,
+        reference_id: str,
+        at: datetime,
+    ) -> CashRecord:
+        return adjust_cash(
+            self.conn, organization_id, currency, available_delta=available_delta, locked_delta=locked_delta,
+            kind=kind, reference_id=reference_id, at=at,
+        )  # fmt: skip
+
+
+class OrderRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, order: OrderRecord, created_by: str) -> None:
+        insert_order(self.conn, order, created_by)
+
+    def get(self, order_id: str, *, for_update: bool = False) -> OrderRecord | None:
+        return get_order(self.conn, order_id, for_update=for_update)
+
+    def update(
+        self,
+        order_id: str,
+        at: datetime,
+        *,
+        price: Decimal | None = None,
+        quantity_t: int | None = None,
+        filled_quantity_t: int | None = None,
+        status: str | None = None,
+        locked_cash: Decimal | None = None,
+    ) -> None:
+        update_order(
+            self.conn, order_id, at, price=price, quantity_t=quantity_t, filled_quantity_t=filled_quantity_t,
+            status=status, locked_cash=locked_cash,
+        )  # fmt: skip
+
+
+class TradeRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, trade: TradeRecord) -> None:
+        insert_trade(self.conn, trade)
+
+    def get(self, trade_id: str, *, for_update: bool = False) -> TradeRecord | None:
+        return get_trade(self.conn, trade_id, for_update=for_update)
+
+    def ids_of_order(self, order_id: str) -> list[str]:
+        return trade_ids_of_order(self.conn, order_id)
+
+    def exchange_trades_in_order(self, instrument_id: str) -> list[TradeRecord]:
+        return exchange_trades_in_order(self.conn, instrument_id)
+
+    def pending_ids(self, limit: int = 100) -> list[str]:
+        return pending_trade_ids(self.conn, limit)
+
+    def mark_settled(
+        self, trade_id: str, settlement_id: str, deliveries: Sequence[tuple[str, int]], at: datetime
+    ) -> None:
+        mark_trade_settled(self.conn, trade_id, settlement_id, deliveries, at)
+
+    def record_attempt(self, trade_id: str, outcome: str, detail: str, at: datetime) -> None:
+        record_attempt(self.conn, trade_id, outcome, detail, at)
+
+
+class UnlockRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, lock_id: str, quantity_t: int, at: datetime) -> str:
+        return add_unlock(self.conn, lock_id, quantity_t, at)
+
+    def pending(self, limit: int = 100) -> list[UnlockRecord]:
+        return pending_unlocks(self.conn, limit)
+
+    def finish(self, unlock_id: str, error: str | None, at: datetime) -> None:
+        finish_unlock(self.conn, unlock_id, error, at)
+
+
+class TenderRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, tender: TenderRecord, created_at: datetime) -> None:
+        insert_tender(self.conn, tender, created_at)
+
+    def get(self, tender_id: str, *, for_update: bool = False) -> TenderRecord | None:
+        return get_tender(self.conn, tender_id, for_update=for_update)
+
+    def add_bid(self, tender_id: str, bid: BidRecord) -> None:
+        insert_bid(self.conn, tender_id, bid)
+
+    def award_bid(self, bid_id: str, awarded_quantity_t: int, locked_cash: Decimal) -> None:
+        award_bid(self.conn, bid_id, awarded_quantity_t, locked_cash)
+
+    def close(self, tender_id: str, result: TenderResultRecord) -> None:
+        close_tender(self.conn, tender_id, result)
+
+
+class OtcReportRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, report: OtcReportRecord) -> None:
+        insert_otc_report(self.conn, report)

@@ -10,10 +10,14 @@ plain tuple, compare equal).
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import NamedTuple
 
+from services.trading.domain.instruments import Instrument
 from services.trading.domain.orders import Side, TimeInForce
+from services.trading.domain.records import AwardRecord, OrderRecord, TradeRecord
 
 
 class Phase(enum.StrEnum):
@@ -161,3 +165,117 @@ for _event_type in (
     setattr(_event_type, "__eq__", _same_event)  # noqa: B010
     setattr(_event_type, "__ne__", _other_event)  # noqa: B010
     setattr(_event_type, "__hash__", _event_hash)  # noqa: B010
+
+
+# --- Published events ------------------------------------------------------------------------------
+# What the exchange records in its outbox after a command (service/messages.py maps each to its
+# carbon.trading.v1 event). Named apart from the engine's events above, which stay inside a command.
+
+
+@dataclass(frozen=True, slots=True)
+class InstrumentCreated:
+    """-> InstrumentCreated."""
+
+    instrument: Instrument
+    mode: str
+    idempotency_key: str
+    actor_user_id: str
+    actor_organization_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPlaced:
+    """-> OrderAccepted: the order rests on (or traded against) the book, its locks taken."""
+
+    order: OrderRecord
+    idempotency_key: str
+    actor_user_id: str
+    actor_organization_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRefused:
+    """-> OrderRejected: recorded for audit; nothing else changed (a registry lock was given back)."""
+
+    order_id: str
+    instrument_id: str
+    organization_id: str
+    side: Side
+    price: Decimal
+    quantity_t: int
+    error_code: str
+    reason: str
+    message: str
+    idempotency_key: str
+    actor_user_id: str
+    actor_organization_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TradeBooked:
+    """-> TradeExecuted: a trade stored as PENDING settlement, with both orders' new status."""
+
+    trade: TradeRecord
+    buy_order_status: str
+    sell_order_status: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderWithdrawn:
+    """-> OrderCancelled: by the participant, or by the engine (self-trade, IOC/FOK, day end)."""
+
+    order_id: str
+    instrument_id: str
+    side: Side
+    filled_quantity_t: int
+    cancelled_quantity_t: int
+    released_cash: Decimal
+    actor_user_id: str
+    actor_organization_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuctionUncrossed:
+    """-> AuctionCleared."""
+
+    auction_id: str
+    instrument_id: str
+    clearing_price: Decimal | None
+    cleared_quantity_t: int
+    trade_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TenderClosed:
+    """-> TenderClosed: the awards (each a trade) and what stayed unsold."""
+
+    tender_id: str
+    instrument_id: str
+    offered_quantity_t: int
+    awarded_quantity_t: int
+    reserve_price: Decimal
+    awards: tuple[AwardRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TradeSettled:
+    """-> TradeSettled: credits delivered and the seller paid (delivery versus payment)."""
+
+    trade_id: str
+    instrument_id: str
+    settlement_id: str
+    deliveries: tuple[tuple[str, int], ...]
+    amount: Decimal
+    currency: str
+
+
+PublishedEvent = (
+    InstrumentCreated
+    | OrderPlaced
+    | OrderRefused
+    | TradeBooked
+    | OrderWithdrawn
+    | AuctionUncrossed
+    | TenderClosed
+    | TradeSettled
+)

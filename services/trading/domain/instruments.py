@@ -14,20 +14,7 @@ from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from carbon_runtime.errors import invalid
-
-
-class CreditType(enum.StrEnum):
-    REDUCTION = "REDUCTION"
-    REMOVAL = "REMOVAL"
-
-
-class CreditCategory(enum.StrEnum):
-    """The four categories of the METI report's section 6.1.1."""
-
-    NDC_CONTRIBUTING = "NDC_CONTRIBUTING"
-    DOMESTIC_REMOVAL = "DOMESTIC_REMOVAL"
-    JAPAN_ECONOMY = "JAPAN_ECONOMY"
-    GLOBAL = "GLOBAL"
+from carbon_runtime.vocabulary import CreditCategory, CreditType
 
 
 class JCreditExchangeCategory(enum.StrEnum):

@@ -8,7 +8,7 @@ slowing the matching engine. Publishers run on any thread (GraphQL, gRPC workers
 worker); each subscriber is consumed on its own asyncio event loop.
 
 The hub lives in one process: a subscriber sees the changes made by the instance it is connected to,
-which owns the instruments' engines (see context.py).
+which owns the instruments' engines (see markets.py).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from enum import Enum
 from typing import Generic, TypeVar
 
 from carbon_runtime.errors import DomainError, ErrorCode
-from services.trading.adapters import repository as repo
 from services.trading.domain.engine import Engine
 from services.trading.domain.market_data import DepthLevel, TradeTape, quote
+from services.trading.domain.records import TradeRecord
 
 T = TypeVar("T")
 
@@ -211,9 +211,9 @@ class MarketFeed:
 
     def __init__(self, *, queue_capacity: int = 256, max_subscribers: int = 1000) -> None:
         limit = SubscriberLimit(max_subscribers)
-        self.trades: FeedHub[repo.TradeRecord] = FeedHub(queue_capacity, limit)
+        self.trades: FeedHub[TradeRecord] = FeedHub(queue_capacity, limit)
         self.books: FeedHub[BookUpdate] = FeedHub(queue_capacity, limit)
 
-    def publish_trades(self, instrument_id: str, trades: list[repo.TradeRecord]) -> None:
+    def publish_trades(self, instrument_id: str, trades: list[TradeRecord]) -> None:
         for trade in trades:
             self.trades.publish(instrument_id, trade)

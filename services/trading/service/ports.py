@@ -1,15 +1,35 @@
-"""What the exchange needs from the outside world, as interfaces.
+"""What the exchange needs from the outside world, as interfaces: its storage (a unit of work with
+one repository per table group), the read model for queries, and the registry.
 
 The registry owns the credits: the exchange locks a seller's deliverable units when a sell order is
 accepted, and asks the registry to deliver them (Settle) when a trade settles. Over gRPC in
-production (`adapters.registry_grpc`), an in-memory fake in unit tests.
+production (`adapters.registry_client`), an in-memory fake in tests (tests/support/fake_registry.py).
+SQL in production (`adapters.unit_of_work`, `adapters.read_model`), in memory in unit tests
+(tests/support/fake_trading_uow.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Protocol
+
+from carbon_runtime.messaging.bus import UnitOfWork as BusUnitOfWork
+from services.trading.domain.listing import InstrumentRecord
+from services.trading.domain.orders import JournalEntry
+from services.trading.domain.records import (
+    BidRecord,
+    CashRecord,
+    OrderRecord,
+    OtcReportRecord,
+    TenderRecord,
+    TenderResultRecord,
+    TradeRecord,
+    UnlockRecord,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +111,182 @@ class RegistryPort(Protocol):
     ) -> str:
         """Move held units; returns the registry's transfer id."""
         ...
+
+
+# --- storage -------------------------------------------------------------------------------------
+
+
+class InstrumentRepository(Protocol):
+    def add(self, record: InstrumentRecord, created_by: str) -> None: ...
+
+    def get(self, instrument_id: str) -> InstrumentRecord | None: ...
+
+    def list(self) -> list[InstrumentRecord]: ...
+
+
+class JournalRepository(Protocol):
+    """Every command an instrument's engine handled, in order: replaying it rebuilds the engine."""
+
+    def append(self, instrument_id: str, seq: int, entry: JournalEntry) -> None: ...
+
+    def load(self, instrument_id: str) -> list[JournalEntry]: ...
+
+
+class CashRepository(Protocol):
+    def get(self, organization_id: str, currency: str, *, for_update: bool = False) -> CashRecord: ...
+
+    def adjust(
+        self,
+        organization_id: str,
+        currency: str,
+        *,
+        available_delta: Decimal,
+        locked_delta: Decimal,
+        kind: str,
+        reference_id: str,
+        at: datetime,
+    ) -> CashRecord:
+        """Apply deltas to one cash account (created at zero) and journal the movement. Callers
+        check sufficiency first; a negative result is a bug, so it raises rather than storing it."""
+        ...
+
+
+class OrderRepository(Protocol):
+    def add(self, order: OrderRecord, created_by: str) -> None: ...
+
+    def get(self, order_id: str, *, for_update: bool = False) -> OrderRecord | None: ...
+
+    def update(
+        self,
+        order_id: str,
+        at: datetime,
+        *,
+        price: Decimal | None = None,
+        quantity_t: int | None = None,
+        filled_quantity_t: int | None = None,
+        status: str | None = None,
+        locked_cash: Decimal | None = None,
+    ) -> None: ...
+
+
+class TradeRepository(Protocol):
+    def add(self, trade: TradeRecord) -> None: ...
+
+    def get(self, trade_id: str, *, for_update: bool = False) -> TradeRecord | None: ...
+
+    def ids_of_order(self, order_id: str) -> list[str]: ...
+
+    def exchange_trades_in_order(self, instrument_id: str) -> list[TradeRecord]: ...
+
+    def pending_ids(self, limit: int = 100) -> list[str]: ...
+
+    def mark_settled(
+        self, trade_id: str, settlement_id: str, deliveries: Sequence[tuple[str, int]], at: datetime
+    ) -> None: ...
+
+    def record_attempt(self, trade_id: str, outcome: str, detail: str, at: datetime) -> None: ...
+
+
+class UnlockRepository(Protocol):
+    """Registry unlocks the exchange owes; kept until the registry confirms them."""
+
+    def add(self, lock_id: str, quantity_t: int, at: datetime) -> str: ...
+
+    def pending(self, limit: int = 100) -> list[UnlockRecord]: ...
+
+    def finish(self, unlock_id: str, error: str | None, at: datetime) -> None: ...
+
+
+class TenderRepository(Protocol):
+    def add(self, tender: TenderRecord, created_at: datetime) -> None: ...
+
+    def get(self, tender_id: str, *, for_update: bool = False) -> TenderRecord | None: ...
+
+    def add_bid(self, tender_id: str, bid: BidRecord) -> None: ...
+
+    def award_bid(self, bid_id: str, awarded_quantity_t: int, locked_cash: Decimal) -> None: ...
+
+    def close(self, tender_id: str, result: TenderResultRecord) -> None: ...
+
+
+class OtcReportRepository(Protocol):
+    def add(self, report: OtcReportRecord) -> None: ...
+
+
+class UnitOfWork(BusUnitOfWork, Protocol):
+    """One transaction of the trading database, as the handlers see it."""
+
+    @property
+    def instruments(self) -> InstrumentRepository: ...
+
+    @property
+    def journal(self) -> JournalRepository: ...
+
+    @property
+    def cash(self) -> CashRepository: ...
+
+    @property
+    def orders(self) -> OrderRepository: ...
+
+    @property
+    def trades(self) -> TradeRepository: ...
+
+    @property
+    def unlocks(self) -> UnlockRepository: ...
+
+    @property
+    def tenders(self) -> TenderRepository: ...
+
+    @property
+    def otc_reports(self) -> OtcReportRepository: ...
+
+    def emit(self, event: object) -> None:
+        """Record a published event (service/messages.py maps it to the outbox)."""
+        ...
+
+    def commit(self) -> None:
+        """Make what is done so far durable, with its events, and go on in a new transaction (a saga
+        step before a remote call, or a matching step before the instrument's lock is released)."""
+        ...
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A nested transaction: on an exception inside it, its writes and events are undone and
+        the exception goes on, while the work before it stays (e.g. a refused order's audit event)."""
+        ...
+
+
+class MarketSource(Protocol):
+    """What rebuilding an instrument's engine reads, outside any command's transaction (start-up, an
+    instrument created by another command, recovery after a failed command)."""
+
+    def list_instruments(self) -> list[InstrumentRecord]: ...
+
+    def get_instrument(self, instrument_id: str) -> InstrumentRecord | None: ...
+
+    def load_journal(self, instrument_id: str) -> list[JournalEntry]: ...
+
+    def exchange_trades_in_order(self, instrument_id: str) -> list[TradeRecord]: ...
+
+
+class ReadModel(MarketSource, Protocol):
+    """Read-only queries (no bus, no transaction of a command)."""
+
+    def get_order(self, order_id: str) -> OrderRecord | None: ...
+
+    def get_trade(self, trade_id: str) -> TradeRecord | None: ...
+
+    def list_trades(self, instrument_id: str, limit: int) -> list[TradeRecord]: ...
+
+    def cash(self, organization_id: str, currency: str) -> CashRecord: ...
+
+    def settled_quantity_of_batch(self, batch_id: str) -> int: ...
+
+    def get_tender(self, tender_id: str) -> TenderRecord | None: ...
+
+    def list_tenders(self, instrument_id: str) -> list[TenderRecord]: ...
+
+    def otc_prices(self, instrument_id: str) -> list[tuple[Decimal, int]]:
+        """(price, tonnes) of every reported OTC trade of the instrument."""
+        ...
+
+    def tender_volume_t(self, instrument_id: str) -> int: ...

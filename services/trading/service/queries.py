@@ -1,57 +1,78 @@
-"""Reads: orders, trades, instruments and the published market data (public price signal)."""
+"""Reads: orders, trades, instruments, tenders, cash and the published market data (the public price
+signal). No bus and no command's transaction: the read model answers from the database, the
+instruments' engines answer the live book. Queries never write."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
-from carbon_runtime.errors import not_found
-from carbon_runtime.transport.auth import Principal
-from services.trading.adapters import repository as repo
+from carbon_runtime.errors import forbidden, not_found
+from services.trading.domain.actor import Actor, require_authenticated
+from services.trading.domain.listing import InstrumentRecord
 from services.trading.domain.market_data import DailyBar, Quote, quote
-from services.trading.service.context import TradingContext
+from services.trading.domain.records import CashRecord, ListedInstrument, OrderRecord, TradeRecord
+from services.trading.domain.session import Clock
+from services.trading.service.markets import Markets
+from services.trading.service.ports import ReadModel
+from services.trading.service.tender_views import TenderView, tender_view
 
 
-def list_instruments(ctx: TradingContext) -> list[repo.InstrumentRecord]:
-    with ctx.db.connect() as conn:
-        return repo.list_instruments(conn)
+def list_instruments(read_model: ReadModel) -> list[ListedInstrument]:
+    return [r.listing() for r in read_model.list_instruments()]
 
 
-def get_order(ctx: TradingContext, p: Principal, order_id: str) -> repo.OrderRecord | None:
+def get_instrument(read_model: ReadModel, instrument_id: str) -> ListedInstrument:
+    return _record(read_model, instrument_id).listing()
+
+
+def get_order(read_model: ReadModel, actor: Actor, order_id: str) -> OrderRecord | None:
     """An order is visible to its organization's members, AUDITOR and EXCHANGE_ADMIN; for anyone
     else it does not exist (no leak of who trades what)."""
-    with ctx.db.connect() as conn:
-        order = repo.get_order(conn, order_id)
+    order = read_model.get_order(order_id)
     if order is None:
         return None
-    if p.member_of(order.organization_id) or p.has_role("AUDITOR", "EXCHANGE_ADMIN", "SERVICE"):
+    if actor.member_of(order.organization_id) or actor.has_role("AUDITOR", "EXCHANGE_ADMIN", "SERVICE"):
         return order
     return None
 
 
-def list_trades(ctx: TradingContext, instrument_id: str, limit: int = 100) -> list[repo.TradeRecord]:
-    limit = max(0, min(limit, 1000))
-    with ctx.db.connect() as conn:
-        return repo.list_trades(conn, instrument_id, limit)
+def list_trades(read_model: ReadModel, instrument_id: str, limit: int = 100) -> list[TradeRecord]:
+    return read_model.list_trades(instrument_id, max(0, min(limit, 1000)))
 
 
-def traded_quantity_of_batch(ctx: TradingContext, batch_id: str) -> int:
-    with ctx.db.connect() as conn:
-        return repo.settled_quantity_of_batch(conn, batch_id)
+def traded_quantity_of_batch(read_model: ReadModel, batch_id: str) -> int:
+    return read_model.settled_quantity_of_batch(batch_id)
 
 
-def get_trade(ctx: TradingContext, trade_id: str) -> repo.TradeRecord:
-    with ctx.db.connect() as conn:
-        trade = repo.get_trade(conn, trade_id)
+def get_trade(read_model: ReadModel, trade_id: str) -> TradeRecord:
+    trade = read_model.get_trade(trade_id)
     if trade is None:
         raise not_found("TRADE_NOT_FOUND", f"no trade {trade_id!r}")
     return trade
 
 
+def cash_balance(read_model: ReadModel, actor: Actor, organization_id: str, currency: str) -> CashRecord:
+    """Members of the organization, AUDITOR, REGISTRY_ADMIN (and the exchange's EXCHANGE_ADMIN)."""
+    require_authenticated(actor)
+    if not (actor.member_of(organization_id) or actor.has_role("AUDITOR", "REGISTRY_ADMIN", "EXCHANGE_ADMIN")):
+        raise forbidden("NOT_AUTHORIZED", "only members of the organization may read its cash balance")
+    return read_model.cash(organization_id, currency)
+
+
+def get_tender(read_model: ReadModel, tender_id: str) -> TenderView | None:
+    record = read_model.get_tender(tender_id)
+    return None if record is None else tender_view(record)
+
+
+def list_tenders(read_model: ReadModel, instrument_id: str) -> list[TenderView]:
+    return [tender_view(r) for r in read_model.list_tenders(instrument_id)]
+
+
 @dataclass(frozen=True, slots=True)
 class MarketData:
-    instrument: repo.InstrumentRecord
+    instrument: ListedInstrument
     phase: str
     quote: Quote
     last_price: Decimal | None
@@ -62,13 +83,18 @@ class MarketData:
     indicative_auction_price: Decimal | None
 
 
-def market_data(ctx: TradingContext, instrument_id: str, depth: int = 5) -> MarketData:
-    market = ctx.market(instrument_id)
+def market_data(
+    markets: Markets, read_model: ReadModel, clock: Clock, instrument_id: str, depth: int = 5
+) -> MarketData:
+    market = markets.get(instrument_id)
+    # Read before taking the instrument's lock: a command takes the database first and this lock
+    # second, so a query must never wait for the database while holding the lock.
+    listed = _record(read_model, instrument_id).listing()
     with market.lock:
         engine = market.engine
         q = quote(engine, max(0, min(depth, 50)))
         tape = market.tape
-        since = ctx.now() - timedelta(hours=24)
+        since = clock.now() - timedelta(hours=24)
         volume_24h = sum(tr.quantity for tr in tape.trades(limit=10_000) if tr.at >= since)
         indicative = None
         if market.schedule is not None:
@@ -76,7 +102,7 @@ def market_data(ctx: TradingContext, instrument_id: str, depth: int = 5) -> Mark
             if clearing.price_ticks is not None:
                 indicative = market.instrument.ticks_to_price(clearing.price_ticks)
         data = MarketData(
-            instrument=_record(ctx, instrument_id),
+            instrument=listed,
             phase=engine.phase.value,
             quote=q,
             last_price=tape.last_price(),
@@ -89,9 +115,33 @@ def market_data(ctx: TradingContext, instrument_id: str, depth: int = 5) -> Mark
     return data
 
 
-def _record(ctx: TradingContext, instrument_id: str) -> repo.InstrumentRecord:
-    with ctx.db.connect() as conn:
-        record = repo.get_instrument(conn, instrument_id)
+@dataclass(frozen=True, slots=True)
+class MarketStatistics:
+    exchange_volume_t: int
+    exchange_vwap: Decimal | None
+    tender_volume_t: int
+    otc_volume_t: int
+    otc_vwap: Decimal | None
+    otc_report_count: int
+
+
+def market_statistics(markets: Markets, read_model: ReadModel, instrument_id: str) -> MarketStatistics:
+    """Volumes by venue; OTC prices are kept apart so they never dilute the exchange's price."""
+    market = markets.get(instrument_id)
+    with market.lock:
+        exchange_volume = market.tape.volume_t()
+        exchange_vwap = market.tape.vwap()
+    rows = read_model.otc_prices(instrument_id)
+    tender_volume = read_model.tender_volume_t(instrument_id)
+    otc_volume = sum(q for _, q in rows)
+    notional = sum((price * q for price, q in rows), Decimal(0))
+    quantum = market.instrument.tick_size.scaleb(-2)
+    otc_vwap = (notional / otc_volume).quantize(quantum, rounding=ROUND_HALF_EVEN) if otc_volume else None
+    return MarketStatistics(exchange_volume, exchange_vwap, tender_volume, otc_volume, otc_vwap, len(rows))
+
+
+def _record(read_model: ReadModel, instrument_id: str) -> InstrumentRecord:
+    record = read_model.get_instrument(instrument_id)
     if record is None:
         raise not_found("INSTRUMENT_NOT_FOUND", f"no instrument {instrument_id!r}")
     return record

@@ -9,25 +9,25 @@ from __future__ import annotations
 
 import asyncio
 
-from services.trading.adapters import repository as repo
-from services.trading.service.context import TradingContext
+from services.trading.domain.records import TradeRecord
 from services.trading.service.market_feed import BookUpdate, FeedSubscription, book_update
+from services.trading.service.markets import Markets
 
 
 def watch_trades(
-    ctx: TradingContext, instrument_id: str, loop: asyncio.AbstractEventLoop
-) -> FeedSubscription[repo.TradeRecord]:
-    ctx.market(instrument_id)
-    return ctx.feed.trades.subscribe(instrument_id, loop)
+    markets: Markets, instrument_id: str, loop: asyncio.AbstractEventLoop
+) -> FeedSubscription[TradeRecord]:
+    markets.get(instrument_id)
+    return markets.feed.trades.subscribe(instrument_id, loop)
 
 
 def watch_book(
-    ctx: TradingContext, instrument_id: str, loop: asyncio.AbstractEventLoop
+    markets: Markets, instrument_id: str, loop: asyncio.AbstractEventLoop
 ) -> tuple[FeedSubscription[BookUpdate], BookUpdate]:
     """The book as it is now and the updates after it. Changes are published under the instrument's
     lock, so taking both under it means no change is missed or delivered twice."""
-    market = ctx.market(instrument_id)
+    market = markets.get(instrument_id)
     with market.lock:
-        subscription = ctx.feed.books.subscribe(instrument_id, loop)
-        current = book_update(instrument_id, market.journal_length, market.engine, market.tape, ctx.now())
+        subscription = markets.feed.books.subscribe(instrument_id, loop)
+        current = book_update(instrument_id, market.journal_length, market.engine, market.tape, markets.clock.now())
     return subscription, current

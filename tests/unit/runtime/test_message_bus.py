@@ -140,3 +140,13 @@ def test_overlong_key_is_invalid() -> None:
 def test_handler_without_its_dependency_is_refused_at_build_time() -> None:
     with pytest.raises(TypeError, match="limit"):
         MessageBus(lambda: CounterUow(), {AddToCounter: add}, to_messages)
+
+
+def test_collect_handlers_finds_one_handle_per_use_case_module_by_its_command_type() -> None:
+    from carbon_runtime.messaging.bus import collect_handlers
+    from tests.unit.runtime.handlers_pkg.commands import CloseThing, OpenThing
+
+    handlers = collect_handlers("tests.unit.runtime.handlers_pkg")
+    assert set(handlers) == {OpenThing, CloseThing}
+    bus: MessageBus[Any] = MessageBus(lambda: CounterUow(), handlers, to_messages)
+    assert bus.handle(OpenThing("door")) == "opened door"

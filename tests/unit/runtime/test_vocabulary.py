@@ -16,7 +16,8 @@ def test_shared_enum_matches_its_proto_enum_member_for_member(shared: type[enum.
     module_name, enum_name = PROTO_ENUMS[shared]
     proto_enum = getattr(importlib.import_module(module_name), enum_name)
     prefix = proto_prefix(enum_name)
-    proto_members = {name.removeprefix(prefix) for name in proto_enum.keys() if not name.endswith("_UNSPECIFIED")}
+    names = proto_enum.DESCRIPTOR.values_by_name
+    proto_members = {name.removeprefix(prefix) for name in names if not name.endswith("_UNSPECIFIED")}
     assert proto_members == {m.value for m in shared}
     assert all(m.name == m.value for m in shared)
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from services.issuance.adapters.repositories import methodology_values, program_values
+from services.issuance.adapters.repository import methodology_values, program_values
 from services.issuance.domain.reference_data import METHODOLOGIES, PROGRAMS
 
 revision: str = "8f1d2c3b4a50"

@@ -1,0 +1,57 @@
+"""The registry subgraph's input types."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import strawberry
+
+from carbon_runtime.transport.graphql_contract import AccountKind, CancellationPurpose, RetirementPurpose, Tonnes
+
+
+@strawberry.input
+class CreateOrganizationInput:
+    name: str
+    country: str
+    accredited_verifier: bool | None = False
+
+
+@strawberry.input
+class OpenAccountInput:
+    organization_id: strawberry.ID
+    kind: AccountKind | None = AccountKind.HOLDING
+
+
+@strawberry.input
+class TransferCreditsInput:
+    from_account_id: strawberry.ID
+    to_account_id: strawberry.ID
+    batch_id: strawberry.ID
+    quantity: Tonnes
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class RetireCreditsInput:
+    account_id: strawberry.ID
+    batch_id: strawberry.ID
+    quantity: Tonnes
+    purpose: RetirementPurpose
+    beneficiary: str
+    retirement_year: int
+    offset_emissions: Decimal | None = None
+    idempotency_key: str | None = None
+    activity_description: str | None = None
+    reporting_period_start: dt.date | None = None
+    reporting_period_end: dt.date | None = None
+
+
+@strawberry.input
+class CancelCreditsInput:
+    account_id: strawberry.ID
+    batch_id: strawberry.ID
+    quantity: Tonnes
+    purpose: CancellationPurpose
+    beneficiary: str
+    idempotency_key: str | None = None

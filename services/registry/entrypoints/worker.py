@@ -1,0 +1,42 @@
+"""The held-transfer worker: a process worker (start/stop) that periodically sends
+CompleteDueHeldTransfers through the bus, so a transfer completes when its hold ends whether or not
+anybody reads it (reads never write)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from services.registry.domain.commands import CompleteDueHeldTransfers
+from services.registry.service.handlers import RegistryBus
+
+log = logging.getLogger(__name__)
+
+
+class HeldTransferWorker:
+    def __init__(self, bus: RegistryBus, interval_ms: int) -> None:
+        self.bus = bus
+        self.interval_s = interval_ms / 1000
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> int:
+        """One round: how many held transfers completed."""
+        return int(self.bus.handle(CompleteDueHeldTransfers()).completed)
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="held-transfers", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.run_once()
+            except Exception:  # the worker must outlive a database hiccup; the next round retries
+                log.exception("completing held transfers failed")

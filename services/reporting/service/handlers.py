@@ -1,0 +1,14 @@
+"""Every command of the reporting service and its handler, for bootstrap to build the message bus.
+
+HANDLERS is collected from the modules of this package: each use case is a module with a
+`handle(cmd, uow, *, deps)` function whose first parameter is annotated with its command type, so a new
+use case is a new module and nothing else registers it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from carbon_runtime.messaging.bus import collect_handlers
+
+HANDLERS: dict[type, Callable[..., Any]] = collect_handlers("services.reporting.service")

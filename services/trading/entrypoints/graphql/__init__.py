@@ -1,0 +1,18 @@
+"""The trading subgraph (Strawberry federation): instruments, orders, trades, cash balances, tenders
+and market data, with live market-data subscriptions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.trading.entrypoints.graphql.mutation import Mutation
+from services.trading.entrypoints.graphql.query import Query
+from services.trading.entrypoints.graphql.subscription import Subscription
+from services.trading.entrypoints.graphql.types import CreditBatch, Instrument, Order, Organization, Trade
+
+
+def schema_types() -> list[Any]:
+    return [Instrument, Order, Trade, CreditBatch, Organization]
+
+
+__all__ = ["Mutation", "Query", "Subscription", "schema_types"]

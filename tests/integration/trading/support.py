@@ -1,0 +1,188 @@
+"""The trading service on a real database (SQLite or PostgreSQL) for integration tests: the bus built
+by bootstrap with the shared in-memory registry (tests/support/fake_registry.py) and a controllable
+clock, and `Exchange`, which sends commands and reads the way the entrypoints do."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine
+
+from carbon_runtime.ops.bootstrap import build_core
+from carbon_runtime.persistence.migrations import upgrade
+from carbon_runtime.transport.auth import Principal
+from services.trading.adapters import tables
+from services.trading.bootstrap import build_app
+from services.trading.domain import commands
+from services.trading.domain.actor import Actor
+from services.trading.domain.instruments import InstrumentCriteria
+from services.trading.domain.records import CashRecord, OrderRecord, TradeRecord
+from services.trading.domain.session import ManualClock, SessionSchedule
+from services.trading.entrypoints.app import TradingApp
+from services.trading.service import queries
+from services.trading.service.market_feed import MarketFeed
+from services.trading.service.markets import Market
+from services.trading.service.place_order import PlacedOrder
+from services.trading.service.rate_limit import RateLimiter
+from services.trading.service.report_otc_trade import OtcReport
+from services.trading.service.tender_views import BidView, TenderView
+from services.trading.settings import TradingSettings
+from tests.support.fake_registry import FakeRegistry
+
+START = datetime(2025, 4, 1, 1, 0, tzinfo=UTC)  # 10:00 JST
+
+
+def principal(org: str | None, *roles: str, user: str = "u1") -> Principal:
+    return Principal(user_id=f"{user}@{org}", organization_id=org, roles=frozenset(roles), token=f"token-{org}")
+
+
+ADMIN = principal(None, "EXCHANGE_ADMIN", user="admin")
+
+
+def actor(p: Principal) -> Actor:
+    return Actor(p.user_id, p.organization_id, p.roles, p.token)
+
+
+class Exchange:
+    """One trading service instance: commands go through its bus, reads through its read model."""
+
+    def __init__(self, app: TradingApp, db: Engine) -> None:
+        self.app = app
+        self.db = db
+
+    @property
+    def feed(self) -> MarketFeed:
+        return self.app.markets.feed
+
+    @feed.setter
+    def feed(self, feed: MarketFeed) -> None:
+        self.app.markets.feed = feed
+
+    def handle(self, cmd: object) -> Any:
+        return self.app.bus.handle(cmd)
+
+    # --- commands ------------------------------------------------------------------------------
+
+    def place_order(self, who: Principal, **kw: Any) -> PlacedOrder:
+        placed: PlacedOrder = self.handle(commands.PlaceOrder(actor(who), **kw))
+        return placed
+
+    def cancel_order(self, who: Principal, order_id: str) -> OrderRecord:
+        order: OrderRecord = self.handle(commands.CancelOrder(actor(who), order_id))
+        return order
+
+    def amend_order(self, who: Principal, order_id: str, **kw: Any) -> PlacedOrder:
+        placed: PlacedOrder = self.handle(commands.AmendOrder(actor(who), order_id, **kw))
+        return placed
+
+    def create_tender(self, who: Principal, **kw: Any) -> TenderView:
+        view: TenderView = self.handle(commands.CreateTender(actor(who), **kw))
+        return view
+
+    def submit_bid(self, who: Principal, **kw: Any) -> BidView:
+        bid: BidView = self.handle(commands.SubmitBid(actor(who), **kw))
+        return bid
+
+    def close_tender(self, who: Principal, tender_id: str) -> TenderView:
+        view: TenderView = self.handle(commands.CloseTender(actor(who), tender_id))
+        return view
+
+    def report_otc_trade(self, who: Principal, **kw: Any) -> OtcReport:
+        report: OtcReport = self.handle(commands.ReportOtcTrade(actor(who), **kw))
+        return report
+
+    def deposit_funds(self, who: Principal, organization_id: str, currency: str, amount: Decimal) -> CashRecord:
+        cash: CashRecord = self.handle(commands.DepositFunds(actor(who), organization_id, currency, amount))
+        return cash
+
+    def settle_pending(self) -> int:
+        settled: int = self.handle(commands.SettlePendingTrades())
+        return settled
+
+    def settle_trade(self, trade_id: str) -> TradeRecord:
+        trade: TradeRecord = self.handle(commands.SettleTrade(trade_id))
+        return trade
+
+    def run_due_steps(self) -> list[str]:
+        trade_ids: list[str] = self.handle(commands.RunDueSessionSteps())
+        return trade_ids
+
+    # --- reads ---------------------------------------------------------------------------------
+
+    def cash_balance(self, who: Principal, organization_id: str, currency: str) -> CashRecord:
+        return queries.cash_balance(self.app.read_model, actor(who), organization_id, currency)
+
+    def get_order(self, who: Principal, order_id: str) -> OrderRecord | None:
+        return queries.get_order(self.app.read_model, actor(who), order_id)
+
+    def get_trade(self, trade_id: str) -> TradeRecord:
+        return queries.get_trade(self.app.read_model, trade_id)
+
+    def list_trades(self, instrument_id: str, limit: int = 100) -> list[TradeRecord]:
+        return queries.list_trades(self.app.read_model, instrument_id, limit)
+
+    def market_data(self, instrument_id: str, depth: int = 5) -> queries.MarketData:
+        return queries.market_data(self.app.markets, self.app.read_model, self.app.clock, instrument_id, depth)
+
+    def market_statistics(self, instrument_id: str) -> queries.MarketStatistics:
+        return queries.market_statistics(self.app.markets, self.app.read_model, instrument_id)
+
+    def get_tender(self, tender_id: str) -> TenderView | None:
+        return queries.get_tender(self.app.read_model, tender_id)
+
+    def market(self, instrument_id: str) -> Market:
+        return self.app.markets.get(instrument_id)
+
+    def markets(self) -> list[Market]:
+        return self.app.markets.all()
+
+
+def make_exchange(
+    database_url: str,
+    registry: FakeRegistry,
+    clock: ManualClock,
+    *,
+    migrate: bool = True,
+    rate_limiter: RateLimiter | None = None,
+) -> Exchange:
+    if migrate:
+        upgrade("trading", database_url)
+    settings = TradingSettings(database_url=database_url, kafka_bootstrap_servers=None)
+    core = build_core(settings, tables.outbox, configure_process=False)
+    return Exchange(build_app(settings, core, registry, clock, rate_limiter=rate_limiter), core.engine)
+
+
+def create_instrument(
+    exchange: Exchange, tick: str = "1", *, schedule: SessionSchedule | None = None, **kw: Any
+) -> str:
+    """An instrument that accepts any credit; `schedule` makes it a call-auction market."""
+    spec = None
+    if schedule is not None:
+        offset = schedule.tz.utcoffset(None)
+        spec = commands.ScheduleSpec(
+            steps=tuple(
+                commands.ScheduleStepSpec(
+                    step.at.strftime("%H:%M:%S"), step.phase.value, step.then.value if step.then else None
+                )
+                for step in schedule.steps
+            ),
+            utc_offset_minutes=int(offset.total_seconds() // 60) if offset is not None else 0,
+        )
+    listed = exchange.handle(
+        commands.CreateInstrument(
+            actor(ADMIN),
+            name="J-Credit removal 2024",
+            currency="JPY",
+            tick_size=Decimal(tick),
+            criteria=InstrumentCriteria(),
+            schedule=spec,
+            **kw,
+        )
+    )
+    return str(listed.instrument.id)
+
+
+def fund(exchange: Exchange, org: str, amount: str) -> None:
+    exchange.deposit_funds(ADMIN, org, "JPY", Decimal(amount))

@@ -1,0 +1,1 @@
+"""A tiny service package for the handler-collection test."""

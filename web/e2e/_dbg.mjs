@@ -1,0 +1,13 @@
+import { launch, serve, newPage } from '/work/main/web/e2e/harness.mjs';
+import { createMockGraphql } from '/work/main/web/e2e/mock-graphql.mjs';
+const mock = createMockGraphql();
+const [b, app] = await Promise.all([launch(), serve(mock.handler)]);
+const ctx = await b.newContext({ locale: 'ja-JP' });
+const page = await newPage(ctx);
+page.on('request', r => console.log('req', r.url()));
+page.on('response', r => console.log('res', r.status(), r.url()));
+await page.goto(app.base + (process.argv[2] ?? '/ja/projects'));
+await page.waitForTimeout(3000);
+console.log(page.problems, mock.errors, mock.log);
+console.log((await page.content()).slice(0, 1500));
+await b.close(); app.server.close();

@@ -1,0 +1,13 @@
+import { launch, serve, newPage } from './harness.mjs';
+import { createMockGraphql } from './mock-graphql.mjs';
+import { readFileSync } from 'node:fs';
+const mock = createMockGraphql();
+const [b, app] = await Promise.all([launch(), serve(mock.handler)]);
+const ctx = await b.newContext({ locale: 'ja-JP' });
+const page = await newPage(ctx);
+await page.goto(app.base + '/ja/projects/VCS1340');
+await page.getByTestId('retirements-table').waitFor();
+await page.evaluate(readFileSync('node_modules/axe-core/axe.min.js','utf8'));
+const r = await page.evaluate(async () => { const r = await window.axe.run(document); return { v: r.violations.map(v => [v.id, v.impact, v.nodes.length]), passes: r.passes.length, incomplete: r.incomplete.map(v=>[v.id, v.impact]) }; });
+console.log(JSON.stringify(r));
+await b.close(); app.server.close();
