@@ -8,9 +8,13 @@ PYTHON_BOOT ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 TOOLS_VENV := .venv-tools
+# pytest in PYTEST_WORKERS processes (pytest-xdist; 0 runs in this one). A file's tests stay in one
+# worker, so module fixtures (a dev stack, a broker, a gateway) start once.
+PYTEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock requirements-tools.lock gateway/package-lock.json protos/package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: help setup protos lint test test-fast dev supergraph bench clean helm-check import-sample token
+.PHONY: help setup protos lint test test-pytest test-fast dev supergraph bench clean helm-check import-sample token
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -41,11 +45,16 @@ lint: protos ## ruff + mypy --strict + import-linter + buf lint
 	$(VENV)/bin/lint-imports
 	cd protos && ./node_modules/.bin/buf lint
 
-test: lint helm-check ## every test: unit, PostgreSQL + SQLite integration, e2e, contract, helm
-	$(PY) -m pytest -q -p no:cacheprovider tests
+# lint and helm-check run beside pytest: most of pytest's time is spent waiting (for PostgreSQL, for
+# processes to start), which leaves a core for them. Each step's output is printed when it ends.
+test: ## every test: lint, helm-check, and pytest (unit, PostgreSQL + SQLite integration, e2e, contract, helm)
+	$(MAKE) --no-print-directory -j3 --output-sync=target lint helm-check test-pytest
+
+test-pytest: protos ## every pytest test (unit, integration, e2e), without lint and helm-check
+	$(PYTEST) tests
 
 test-fast: protos ## tests without the end-to-end ones
-	$(PY) -m pytest -q -p no:cacheprovider -m "not e2e" tests
+	$(PYTEST) -m "not e2e" tests
 
 dev: protos ## run the whole platform locally (broker, four services, gateway); Ctrl-C stops it
 	$(PY) scripts/devstack.py

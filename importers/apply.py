@@ -388,6 +388,12 @@ def apply_plan(plan: ImportPlan, sink: ImportSink) -> ImportReport:
     return _report(plan, run.refused.values())
 
 
+def plan_report(plan: ImportPlan) -> ImportReport:
+    """What a dry run reports: the rows read and the rows the readers refused, before any service is
+    asked (a service may still refuse rows: DOUBLE_REGISTRATION, ORIGIN_BATCH_NOT_IMPORTED, ...)."""
+    return _report(plan, ())
+
+
 def _report(plan: ImportPlan, refused: Iterable[ReportedRejection]) -> ImportReport:
     parse = [ReportedRejection(r.file, r.line, r.reason.value, r.message) for r in plan.rejections]
     service = sorted(refused, key=lambda r: (r.file, r.line))

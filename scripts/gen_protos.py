@@ -8,7 +8,8 @@ Writes `<out>/carbon/...` so that, with `<out>` on sys.path,
 `from carbon.registry.v1 import registry_pb2, registry_pb2_grpc` works, together with `.pyi` stubs
 from mypy-protobuf for `mypy --strict`. The whole tree is generated into a staging folder first and
 only then swapped in, so a failed run leaves the previous output untouched and a repeated run gives the
-same files byte for byte. Only `<out>/carbon` is replaced; nothing else in `<out>` is touched.
+same files byte for byte (an unchanged tree is not swapped at all). Only `<out>/carbon` is replaced;
+nothing else in `<out>` is touched.
 Exits 0 on success, 1 when protoc fails or a plugin is missing, 2 on bad arguments.
 """
 
@@ -103,6 +104,19 @@ def run_protoc(args: list[str]) -> int:
     return int(protoc.main(args))
 
 
+def _files(root: Path) -> dict[Path, bytes]:
+    return {
+        path.relative_to(root): path.read_bytes()
+        for path in root.rglob("*")
+        if path.is_file() and "__pycache__" not in path.relative_to(root).parts
+    }
+
+
+def _same_tree(new: Path, old: Path) -> bool:
+    """Whether `old` holds exactly the files of `new`, byte for byte (bytecode caches aside)."""
+    return old.is_dir() and _files(new) == _files(old)
+
+
 def generate(proto_root: Path, out: Path, descriptor_set: Path | None = None) -> list[Path]:
     """Generate stubs for every proto under proto_root into out/carbon; returns the generated files."""
     proto_root = proto_root.resolve()
@@ -126,9 +140,12 @@ def generate(proto_root: Path, out: Path, descriptor_set: Path | None = None) ->
             raise GenerationError(f"protoc wrote nothing under {PACKAGE_ROOT}/; are the packages named carbon.*?")
         write_package_markers(generated_root)
         target = out / PACKAGE_ROOT
-        if target.exists():
-            shutil.rmtree(target)
-        generated_root.rename(target)
+        # An unchanged tree is left alone, so that processes reading it meanwhile (a running test
+        # session, mypy) never find it missing and their bytecode caches stay valid.
+        if not _same_tree(generated_root, target):
+            if target.exists():
+                shutil.rmtree(target)
+            generated_root.rename(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return sorted(path for path in (out / PACKAGE_ROOT).rglob("*") if path.is_file())

@@ -14,6 +14,8 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     sourcemap: false,
     assetsInlineLimit: 0,
+    // scripts/bundle-size.mjs reads it to know what each page loads.
+    manifest: true,
   },
   server: {
     proxy: { '/graphql': { target: gateway.origin, changeOrigin: true } },

@@ -48,7 +48,6 @@ class UnitOfWork:
         self._events: list[NewEvent] = []
         self._seen: list[RaisesEvents] = []
         self._raised: list[object] = []
-        self._ctx: Any = None
         self._conn: Connection | None = None
         self.envelopes: list[Message] = []
 
@@ -58,20 +57,19 @@ class UnitOfWork:
             raise RuntimeError("unit of work used outside its 'with' block")
         return self._conn
 
-    def _begin(self) -> None:
-        self._ctx = self.engine.begin()
-        self._conn = self._ctx.__enter__()
-        self._events = []
-        self._start()
-
     def _start(self) -> None:
         """Hook for subclasses: build repositories on `self.conn`."""
 
     def __enter__(self) -> Self:
         self._seen = []
         self._raised = []
+        self._events = []
         self.envelopes = []
-        self._begin()
+        # The transaction begins lazily, at the first statement (SQLAlchemy's autobegin). On SQLite
+        # that first statement takes the write lock (BEGIN IMMEDIATE), so a saga that commits and
+        # then calls another service holds no lock while it waits.
+        self._conn = self.engine.connect()
+        self._start()
         return self
 
     # ---- events -------------------------------------------------------------------------------
@@ -118,35 +116,38 @@ class UnitOfWork:
 
     # ---- transaction --------------------------------------------------------------------------
 
-    def _finish(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> bool:
+    def _finish(self, exc: BaseException | None) -> bool:
         """Write the outbox and end the transaction; True when it committed with events."""
+        conn = self.conn
+        if exc is not None:
+            conn.rollback()
+            return False
         try:
-            if exc is None and self._events:
-                self.envelopes.extend(record_events(self.conn, self.outbox, self.producer, self._events))
-        except BaseException as inner:
-            self._ctx.__exit__(type(inner), inner, inner.__traceback__)
-            self._conn = None
+            if self._events:
+                self.envelopes.extend(record_events(conn, self.outbox, self.producer, self._events))
+            conn.commit()
+        except BaseException:
+            conn.rollback()
             raise
         had_events = bool(self._events)
-        self._ctx.__exit__(exc_type, exc, tb)
-        self._conn = None
-        return exc is None and had_events
+        self._events = []
+        return had_events
 
     def commit(self) -> None:
         """Commit what is done so far (with its events) and go on in a new transaction. For sagas:
         the step must be durable before the remote call that follows, so a crash resumes from it."""
         if self.before_commit is not None:
             self.before_commit()
-        woke = self._finish(None, None, None)
-        if woke and self.on_commit is not None:
+        if self._finish(None) and self.on_commit is not None:
             self.on_commit()
-        self._begin()
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        woke = self._finish(exc_type, exc, tb)
+        try:
+            woke = self._finish(exc)
+        finally:
+            self.conn.close()
+            self._conn = None
         if woke and self.on_commit is not None:
             self.on_commit()

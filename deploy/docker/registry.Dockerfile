@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1.7
 # Image of the registry service. Build from the repository root:
 #   docker build -f deploy/docker/registry.Dockerfile -t carbon-registry:<version> .
-# The four service Dockerfiles differ only in the service name and ports (tests/helm checks it).
+# The four service Dockerfiles differ only in the service name and ports (tests/unit/helm checks it).
 
 FROM python:3.11.7-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 \

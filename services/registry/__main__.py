@@ -1,20 +1,28 @@
-"""`python -m services.registry` serves HTTP + gRPC; `python -m services.registry migrate` migrates."""
+"""`python -m services.registry [serve|migrate|current|history]`; `--help` lists the commands
+(carbon_runtime/ops/cli.py)."""
 
 from __future__ import annotations
 
 import sys
 
-from carbon_runtime.persistence.migrations import upgrade
-from services.registry.bootstrap import bootstrap
-from services.registry.settings import RegistrySettings
+from carbon_runtime.ops.cli import ServiceCli
+from carbon_runtime.ops.cli import main as cli_main
+
+
+def _database_url() -> str:
+    from services.registry.settings import RegistrySettings
+
+    return RegistrySettings().database_url
+
+
+def _serve() -> None:
+    from services.registry.bootstrap import bootstrap
+
+    bootstrap().run()
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["migrate"]:
-        upgrade("registry", RegistrySettings().database_url)
-        return 0
-    bootstrap().run()
-    return 0
+    return cli_main(ServiceCli("registry", _database_url, _serve), argv)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from services.registry.entrypoints.graphql import SCHEMA_TYPES, Mutation, Query
 from services.registry.entrypoints.grpc_server import register_registry_service
 from services.registry.entrypoints.http_routes import add_certificate_routes
 from services.registry.entrypoints.worker import HeldTransferWorker
+from services.registry.service import ports
 from services.registry.service.handlers import HANDLERS, RegistryBus
 from services.registry.service.messages import to_messages
 from services.registry.settings import RegistrySettings
@@ -38,7 +39,7 @@ def new_id() -> str:
 
 
 def build_bus(
-    uow: Callable[[], Any],
+    uow: Callable[[], ports.RegistryUnitOfWork],
     *,
     safeguards: SafeguardPolicy | None = None,
     clock: Callable[[], datetime] = utcnow,
@@ -61,7 +62,10 @@ def sql_bus(
     on_commit: Callable[[], None] | None = None,
     producer: str = "registry",
 ) -> RegistryBus:
-    return build_bus(lambda: RegistryUnitOfWork(engine, producer, on_commit), safeguards=safeguards, clock=clock)
+    def unit_of_work() -> ports.RegistryUnitOfWork:  # typed: mypy checks the SQL one against the port
+        return RegistryUnitOfWork(engine, producer, on_commit)
+
+    return build_bus(unit_of_work, safeguards=safeguards, clock=clock)
 
 
 def bootstrap(settings: RegistrySettings | None = None) -> ServiceProcess:
@@ -77,7 +81,11 @@ def bootstrap(settings: RegistrySettings | None = None) -> ServiceProcess:
         producer=settings.service_name,
     )
     reads = RegistryReadModel(core.engine)
-    core.workers.append(HeldTransferWorker(bus, settings.held_transfer_poll_interval_ms))
+    core.workers.append(
+        HeldTransferWorker(
+            bus, settings.held_transfer_poll_interval_ms, any_due=lambda: reads.any_held_transfer_due(utcnow())
+        )
+    )
     schema = build_schema(settings, Query, Mutation, types=SCHEMA_TYPES)
     names: list[str] = []
 

@@ -1,20 +1,28 @@
-"""`python -m services.trading` serves HTTP + gRPC; `python -m services.trading migrate` migrates."""
+"""`python -m services.trading [serve|migrate|current|history]`; `--help` lists the commands
+(carbon_runtime/ops/cli.py)."""
 
 from __future__ import annotations
 
 import sys
 
-from carbon_runtime.persistence.migrations import upgrade
-from services.trading.bootstrap import bootstrap
-from services.trading.settings import TradingSettings
+from carbon_runtime.ops.cli import ServiceCli
+from carbon_runtime.ops.cli import main as cli_main
+
+
+def _database_url() -> str:
+    from services.trading.settings import TradingSettings
+
+    return TradingSettings().database_url
+
+
+def _serve() -> None:
+    from services.trading.bootstrap import bootstrap
+
+    bootstrap().run()
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["migrate"]:
-        upgrade("trading", TradingSettings().database_url)
-        return 0
-    bootstrap().run()
-    return 0
+    return cli_main(ServiceCli("trading", _database_url, _serve), argv)
 
 
 if __name__ == "__main__":

@@ -11,8 +11,10 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from carbon_runtime.messaging.bus import fingerprint
+from services.registry.domain.actor import ANONYMOUS
 from services.registry.domain.blocks import TERMINAL_STATUSES, OperationResult, UnitBlock, UnitStatus, check_invariants
-from services.registry.domain.commands import DeliveryCriteria, OriginUnits
+from services.registry.domain.commands import DeliveryCriteria, ImportBatch, ImportBlockEvent, MintBatch, OriginUnits
 from services.registry.domain.journal import JournalEntry, append_entry
 from services.registry.domain.models import Account, AccountKind, AccountStatus, Batch, KycStatus, Organization
 from services.registry.domain.safeguards import TransferStatus
@@ -134,6 +136,9 @@ class FakeBatches(_Part):
     def check(self, batch: Batch, result: OperationResult) -> None:
         check_invariants(batch, self.blocks(batch.id))
 
+    def mint_request_hash(self, cmd: MintBatch) -> str:
+        return fingerprint("MintBatch", cmd)
+
     def minted(self, issuance_id: str) -> tuple[str, MintResult] | None:
         return self.uow.mints.get(issuance_id)
 
@@ -145,6 +150,7 @@ class FakeBatches(_Part):
         return [(start, end) for b, start, end in self.uow.first_transfers if b == batch_id]
 
     def terminal_quantity(self, batch_id: str) -> int:
+        """For assertions: retired, cancelled and NDC-used units of the batch."""
         return sum(b.quantity for b in self.uow.blocks.get(batch_id, []) if b.status in TERMINAL_STATUSES)
 
 
@@ -225,6 +231,12 @@ class FakeImports(_Part):
 
     def serialize_scope(self, origin_registry: str, scope: str) -> None:
         return None
+
+    def batch_request_hash(self, cmd: ImportBatch) -> str:
+        return fingerprint("ImportBatch", dataclasses.replace(cmd, mint=dataclasses.replace(cmd.mint, actor=ANONYMOUS)))
+
+    def use_request_hash(self, cmd: ImportBlockEvent) -> str:
+        return fingerprint("ImportBlockEvent", cmd)
 
     def imported_batch(self, import_key: str) -> tuple[str, MintResult] | None:
         return None

@@ -136,7 +136,7 @@ describe('explorer', () => {
     await page.keyboard.type('VCS-20');
     await page.keyboard.press('Enter');
     await page.waitForURL(/q=VCS-20/);
-    assert.match(await page.getByTestId('result-count').innerText(), /of 26/);
+    await page.getByTestId('result-count').filter({ hasText: /of 26$/ }).waitFor();
 
     await page.goto(`${app.base}/en/projects?status=REGISTERED&sort=-issued`);
     const rows = page.getByTestId('projects-table').locator('tbody tr');
@@ -157,7 +157,7 @@ describe('explorer', () => {
     await page.goto(`${app.base}/en/projects`);
     await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Next' }).click();
     await page.waitForURL(/page=2/);
-    assert.match(await page.getByTestId('result-count').innerText(), /Showing 21–31 of 31/);
+    await page.getByTestId('result-count').filter({ hasText: 'Showing 21–31 of 31' }).waitFor();
     // A keyboard user follows a result link with Enter.
     const link = page.getByTestId('projects-table').getByRole('link').first();
     await link.focus();

@@ -4,11 +4,17 @@ first call answered)."""
 
 from __future__ import annotations
 
-from carbon.registry.v1 import registry_pb2, types_pb2
+from typing import Any
 
+from carbon.registry.v1 import registry_pb2, types_pb2
+from google.protobuf import json_format
+from google.protobuf.message import Message
+
+from carbon_runtime.persistence import idempotency
 from carbon_runtime.vocabulary import UnitStatus, proto_prefix
+from services.registry.domain.commands import ImportBatch, ImportBlockEvent, MintBatch, OriginUnits
 from services.registry.domain.events import Block, TransferAccounting
-from services.registry.service.messages import accounting, blocks, timestamp
+from services.registry.service.messages import accounting, attributes, blocks, timestamp
 from services.registry.service.results import ImportBlockEventResult, MintResult
 
 __all__ = ["accounting", "block_from_proto", "blocks", "timestamp"]
@@ -71,3 +77,79 @@ def import_block_event_result(response: registry_pb2.ImportBlockEventResponse) -
         blocks=tuple(block_from_proto(b) for b in response.blocks),
         serial_ranges=tuple(response.serial_ranges),
     )
+
+
+# ---- stored request hashes -----------------------------------------------------------------------
+# Mints and imports store the hash of their request and compare a retry with it (the same issuance or
+# origin record again: the first result; other arguments: CONFLICT). The hash has always been taken
+# over the request message as the contract spells it, so it is computed from the same message here:
+# rows stored before the registry spoke commands keep matching their retries.
+
+
+def _hash(operation: str, request: Message) -> str:
+    arguments: dict[str, Any] = json_format.MessageToDict(request, preserving_proto_field_name=True)
+    arguments.pop("idempotency_key", None)
+    return idempotency.request_hash(operation, arguments)
+
+
+def mint_request(cmd: MintBatch) -> registry_pb2.MintBatchRequest:
+    return registry_pb2.MintBatchRequest(
+        idempotency_key=cmd.idempotency_key or "",
+        issuance_id=cmd.issuance_id,
+        batch_id=cmd.batch_id,
+        attributes=attributes(cmd.attributes),
+        serial_prefix=cmd.serial_prefix,
+        issued_quantity_t=cmd.issued_quantity_t,
+        buffer_quantity_t=cmd.buffer_quantity_t,
+        holder_account_id=cmd.holder_account_id,
+        buffer_account_id=cmd.buffer_account_id,
+    )
+
+
+def _origin_units(units: OriginUnits | None) -> registry_pb2.OriginUnitRange | None:
+    if units is None:
+        return None
+    return registry_pb2.OriginUnitRange(
+        numbering_scope=units.numbering_scope,
+        unit_start=units.unit_start,
+        unit_end=units.unit_end,
+        serial_start=units.serial_start,
+        serial_end=units.serial_end,
+        origin_serial=units.origin_serial,
+    )
+
+
+def mint_request_hash(cmd: MintBatch) -> str:
+    return _hash("MintBatch", mint_request(cmd))
+
+
+def import_batch_request_hash(cmd: ImportBatch) -> str:
+    request = registry_pb2.ImportBatchRequest(
+        mint=mint_request(cmd.mint),
+        origin_registry=cmd.origin_registry,
+        origin_batch_id=cmd.origin_batch_id,
+        origin_project_id=cmd.origin_project_id,
+        origin_units=_origin_units(cmd.origin_units),
+    )
+    return _hash("ImportBatch", request)
+
+
+_IMPORTED_KINDS = {
+    "RETIRED": registry_pb2.IMPORTED_EVENT_KIND_RETIRED,
+    "CANCELLED": registry_pb2.IMPORTED_EVENT_KIND_CANCELLED,
+}
+
+
+def import_block_event_request_hash(cmd: ImportBlockEvent) -> str:
+    request = registry_pb2.ImportBlockEventRequest(
+        origin_registry=cmd.origin_registry,
+        kind=_IMPORTED_KINDS.get(cmd.kind or "", registry_pb2.IMPORTED_EVENT_KIND_UNSPECIFIED),
+        batch_id=cmd.batch_id,
+        quantity_t=cmd.quantity_t,
+        origin_units=_origin_units(cmd.origin_units),
+        beneficiary=cmd.beneficiary,
+        reason=cmd.reason,
+        details=cmd.details,
+        event_date=cmd.event_date.isoformat() if cmd.event_date else "",
+    )
+    return _hash("ImportBlockEvent", request)

@@ -250,6 +250,16 @@ class RegistryReadModel:
             completes_at=repo.aware(held.completes_at) if held is not None else None,
         )
 
+    def any_held_transfer_due(self, now: datetime) -> bool:
+        """Whether some HELD transfer's hold has ended (the worker's idle probe)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.held_transfers.c.id)
+                .where(t.held_transfers.c.status == TransferStatus.HELD.value, t.held_transfers.c.completes_at <= now)
+                .limit(1)
+            ).first()
+        return row is not None
+
     def readable_transfer(self, actor: Actor, transfer_id: str) -> TransferResult | None:
         """Held and pending transfers are visible to readers of either account, like their balances."""
         require_authenticated(actor)

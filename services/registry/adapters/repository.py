@@ -22,8 +22,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from carbon_runtime.vocabulary import Authorization
 from services.registry.adapters import tables as t
 from services.registry.adapters.protos import (
+    import_batch_request_hash,
+    import_block_event_request_hash,
     import_block_event_response,
     import_block_event_result,
+    mint_request_hash,
     mint_response,
     mint_result,
 )
@@ -36,7 +39,7 @@ from services.registry.domain.blocks import (
     check_stored_partition,
 )
 from services.registry.domain.canonical import canonical_json
-from services.registry.domain.commands import DeliveryCriteria, OriginUnits
+from services.registry.domain.commands import DeliveryCriteria, ImportBatch, ImportBlockEvent, MintBatch, OriginUnits
 from services.registry.domain.journal import GENESIS_HASH, JournalEntry, append_entry, entry_from_dict
 from services.registry.domain.models import (
     Account,
@@ -724,6 +727,9 @@ class SqlBatches:
     def check(self, batch: Batch, result: OperationResult) -> None:
         check_batch_ledger(self.conn, batch, result)
 
+    def mint_request_hash(self, cmd: MintBatch) -> str:
+        return mint_request_hash(cmd)
+
     def minted(self, issuance_id: str) -> tuple[str, MintResult] | None:
         row = self.conn.execute(_MINTED, {"issuance_id": issuance_id}).first()
         if row is None:
@@ -770,9 +776,6 @@ class SqlBatches:
 
     def first_transferred_ranges(self, batch_id: str) -> list[tuple[int, int]]:
         return first_transferred_ranges(self.conn, batch_id)
-
-    def terminal_quantity(self, batch_id: str) -> int:
-        return terminal_quantity_of_batch(self.conn, batch_id)
 
 
 class SqlJournal:
@@ -1042,6 +1045,12 @@ class SqlImports:
         digest = hashlib.sha256(f"{origin_registry}|{scope}".encode()).digest()
         key = int.from_bytes(digest[:8], "big", signed=True)
         self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+    def batch_request_hash(self, cmd: ImportBatch) -> str:
+        return import_batch_request_hash(cmd)
+
+    def use_request_hash(self, cmd: ImportBlockEvent) -> str:
+        return import_block_event_request_hash(cmd)
 
     def imported_batch(self, import_key: str) -> tuple[str, MintResult] | None:
         stored = self.conn.execute(

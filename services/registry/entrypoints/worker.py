@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from services.registry.domain.commands import CompleteDueHeldTransfers
 from services.registry.service.handlers import RegistryBus
@@ -14,14 +15,18 @@ log = logging.getLogger(__name__)
 
 
 class HeldTransferWorker:
-    def __init__(self, bus: RegistryBus, interval_ms: int) -> None:
+    def __init__(self, bus: RegistryBus, interval_ms: int, any_due: Callable[[], bool] | None = None) -> None:
         self.bus = bus
+        # A read-only probe, so an idle round takes no write lock (SQLite serializes writers).
+        self.any_due = any_due
         self.interval_s = interval_ms / 1000
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def run_once(self) -> int:
         """One round: how many held transfers completed."""
+        if self.any_due is not None and not self.any_due():
+            return 0
         return int(self.bus.handle(CompleteDueHeldTransfers()).completed)
 
     def start(self) -> None:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from carbon_runtime.errors import conflict, invalid
-from carbon_runtime.messaging.bus import fingerprint
-from services.registry.domain.actor import ANONYMOUS, require_role
+from services.registry.domain.actor import require_role
 from services.registry.domain.commands import ImportBatch
 from services.registry.service.common import require_id
 from services.registry.service.mint_batch import build_batch, mint_in_transaction
@@ -46,10 +45,7 @@ def handle(cmd: ImportBatch, uow: RegistryUnitOfWork) -> ImportBatchResult:
         attributes=dataclasses.replace(cmd.mint.attributes, issuer_organization_id=import_organization_id(registry)),
     )
     batch = build_batch(mint)
-    # The caller is not part of the record: the nested mint's actor is blanked for the hash.
-    import_hash = fingerprint(
-        "ImportBatch", dataclasses.replace(cmd, mint=dataclasses.replace(cmd.mint, actor=ANONYMOUS))
-    )
+    import_hash = uow.imports.batch_request_hash(cmd)
 
     stored = uow.imports.imported_batch(key)
     if stored is not None:

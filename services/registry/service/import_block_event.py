@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 
 from carbon_runtime.errors import conflict, invalid, not_found
-from carbon_runtime.messaging.bus import fingerprint
 from carbon_runtime.vocabulary import CancellationPurpose, RetirementPurpose
 from services.registry.domain import ledger
 from services.registry.domain.actor import require_role
@@ -98,7 +97,7 @@ def handle(cmd: ImportBlockEvent, uow: RegistryUnitOfWork) -> ImportBlockEventRe
     units = check_origin_units(cmd.origin_units, quantity)
     if len(cmd.beneficiary) > 500 or len(cmd.reason) > 500:
         raise invalid("TEXT_TOO_LONG", "beneficiary and reason are at most 500 characters")
-    event_hash = fingerprint("ImportBlockEvent", cmd)
+    event_hash = uow.imports.use_request_hash(cmd)
 
     stored = uow.imports.imported_use(key)
     if stored is not None:

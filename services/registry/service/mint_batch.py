@@ -12,7 +12,6 @@ import re
 from typing import Any
 
 from carbon_runtime.errors import conflict, invalid, not_found
-from carbon_runtime.messaging.bus import fingerprint
 from carbon_runtime.vocabulary import Authorization
 from services.registry.domain import ledger
 from services.registry.domain.actor import Actor, require_role
@@ -205,4 +204,4 @@ def mint_in_transaction(
 def handle(cmd: MintBatch, uow: RegistryUnitOfWork) -> MintResult:
     require_role(cmd.actor, "PROGRAM_ADMIN", "SERVICE")
     batch = check_mint(cmd)
-    return mint_in_transaction(uow, cmd.actor, cmd, batch, fingerprint("MintBatch", cmd))
+    return mint_in_transaction(uow, cmd.actor, cmd, batch, uow.batches.mint_request_hash(cmd))

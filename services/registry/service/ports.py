@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from carbon_runtime.messaging.bus import UnitOfWork as BusUnitOfWork
 from services.registry.domain.blocks import OperationResult, UnitBlock
-from services.registry.domain.commands import DeliveryCriteria, OriginUnits
+from services.registry.domain.commands import DeliveryCriteria, ImportBatch, ImportBlockEvent, MintBatch, OriginUnits
 from services.registry.domain.journal import JournalEntry
 from services.registry.domain.models import Account, AccountKind, AccountStatus, Batch, Organization
 from services.registry.domain.safeguards import TransferStatus
@@ -168,6 +168,10 @@ class Batches(Protocol):
         """The stored blocks still partition the batch's serial range exactly (raises otherwise)."""
         ...
 
+    def mint_request_hash(self, cmd: MintBatch) -> str:
+        """The hash a mint's arguments are stored and compared under (as the store has always taken it)."""
+        ...
+
     def minted(self, issuance_id: str) -> tuple[str, MintResult] | None:
         """(request hash, first result) of an issuance already minted."""
         ...
@@ -177,8 +181,6 @@ class Batches(Protocol):
         ...
 
     def first_transferred_ranges(self, batch_id: str) -> list[tuple[int, int]]: ...
-
-    def terminal_quantity(self, batch_id: str) -> int: ...
 
 
 class Journal(Protocol):
@@ -256,6 +258,10 @@ class Imports(Protocol):
         """Serialize claims on one numbering scope until the transaction ends."""
         ...
 
+    def batch_request_hash(self, cmd: ImportBatch) -> str: ...
+
+    def use_request_hash(self, cmd: ImportBlockEvent) -> str: ...
+
     def imported_batch(self, import_key: str) -> tuple[str, MintResult] | None: ...
 
     def batch_clash(self, origin_registry: str, units: OriginUnits) -> Clash | None: ...
@@ -274,11 +280,21 @@ class Imports(Protocol):
 
 
 class RegistryUnitOfWork(BusUnitOfWork, Protocol):
-    accounts: Accounts
-    batches: Batches
-    journal: Journal
-    records: Records
-    imports: Imports
+    # Read-only here: a unit of work builds its repositories, handlers only use them.
+    @property
+    def accounts(self) -> Accounts: ...
+
+    @property
+    def batches(self) -> Batches: ...
+
+    @property
+    def journal(self) -> Journal: ...
+
+    @property
+    def records(self) -> Records: ...
+
+    @property
+    def imports(self) -> Imports: ...
 
     def emit(self, event: object) -> None:
         """A domain event of this transaction (service/messages.py maps it to the outbox)."""

@@ -366,14 +366,6 @@ def update_order(
     conn.execute(update(t.orders).where(t.orders.c.order_id == order_id).values(**values))
 
 
-def list_orders(conn: Connection, organization_id: str, instrument_id: str | None, limit: int) -> list[OrderRecord]:
-    stmt = select(t.orders).where(t.orders.c.organization_id == organization_id)
-    if instrument_id is not None:
-        stmt = stmt.where(t.orders.c.instrument_id == instrument_id)
-    rows = conn.execute(stmt.order_by(t.orders.c.created_at.desc()).limit(limit))
-    return [_order_from_row(r) for r in rows]
-
-
 # --- trades -------------------------------------------------------------------------------------
 
 
@@ -516,11 +508,6 @@ def record_attempt(conn: Connection, trade_id: str, outcome: str, detail: str, a
             attempt_id=str(uuid.uuid4()), trade_id=trade_id, outcome=outcome, detail=detail, at=at
         )
     )
-
-
-def count_attempts(conn: Connection, trade_id: str) -> int:
-    a = t.settlement_attempts
-    return int(conn.execute(select(func.count()).select_from(a).where(a.c.trade_id == trade_id)).scalar_one())
 
 
 # --- registry unlocks owed ----------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Chart and code agree: each service starts and becomes ready with exactly the environment the
-chart gives it (dev values), only pointed at this machine's broker, database and collector."""
+chart gives it (dev values), only pointed at this machine's broker, database and collector, and on free
+ports (test_chart.py checks the chart's ports against docs/conventions.md; fixed ones would collide with
+a running `make dev` or another test run)."""
 
 from __future__ import annotations
 
@@ -57,6 +59,8 @@ def test_service_reaches_ready_with_the_chart_environment(service: str, tmp_path
     env[f"{p}DATABASE_URL"] = f"sqlite:///{tmp_path / 'svc.db'}"
     env[f"{p}KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap
     env[f"{p}OTLP_ENDPOINT"] = f"127.0.0.1:{free_port()}"
+    env[f"{p}HTTP_PORT"] = str(free_port())
+    env[f"{p}GRPC_PORT"] = str(free_port())
     for key in list(env):
         if key.endswith("_GRPC_TARGET"):
             env[key] = "127.0.0.1:" + env[key].rsplit(":", 1)[1]

@@ -120,3 +120,22 @@ def test_migrations_build_a_working_schema(database_url: str) -> None:
         registry.assert_invariants()
     finally:
         engine.dispose()
+
+
+def test_mint_stores_the_hash_of_the_contract_request_so_rows_stored_earlier_match_their_retries(
+    registry: Registry,
+) -> None:
+    from google.protobuf import json_format
+    from sqlalchemy import select
+
+    from carbon_runtime.persistence import idempotency
+    from services.registry.adapters import tables as t
+
+    org = registry.org()
+    request = registry.mint_request(org, registry.account(org), 40, buffer=4, authorized=True)
+    call(registry.deps, ISSUANCE, request)
+    arguments = json_format.MessageToDict(request, preserving_proto_field_name=True)
+    arguments.pop("idempotency_key")
+    with registry.deps.engine.connect() as conn:
+        stored = conn.execute(select(t.batches.c.request_hash).where(t.batches.c.id == request.batch_id)).scalar_one()
+    assert stored == idempotency.request_hash("MintBatch", arguments)

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import Engine
 
 from carbon_runtime.ops.bootstrap import build_core
-from carbon_runtime.persistence.migrations import upgrade
 from carbon_runtime.transport.auth import Principal
 from services.trading.adapters import tables
 from services.trading.bootstrap import build_app
@@ -144,11 +143,10 @@ def make_exchange(
     registry: FakeRegistry,
     clock: ManualClock,
     *,
-    migrate: bool = True,
     rate_limiter: RateLimiter | None = None,
 ) -> Exchange:
-    if migrate:
-        upgrade("trading", database_url)
+    """An exchange on `database_url`, which is at the trading migration head already (a restart is a
+    second exchange on the same database)."""
     settings = TradingSettings(database_url=database_url, kafka_bootstrap_servers=None)
     core = build_core(settings, tables.outbox, configure_process=False)
     return Exchange(build_app(settings, core, registry, clock, rate_limiter=rate_limiter), core.engine)

@@ -30,8 +30,8 @@ def registry() -> FakeRegistry:
 
 
 @pytest.fixture
-def exchange(database_url: str, registry: FakeRegistry, clock: ManualClock) -> Iterator[Exchange]:
-    context = make_exchange(database_url, registry, clock)
+def exchange(trading_database_url: str, registry: FakeRegistry, clock: ManualClock) -> Iterator[Exchange]:
+    context = make_exchange(trading_database_url, registry, clock)
     yield context
     context.db.dispose()
 

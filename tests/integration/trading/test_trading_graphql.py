@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from carbon_runtime.persistence.migrations import upgrade
 from carbon_runtime.settings import AuthSettings
 from carbon_runtime.transport.auth import issue_dev_token
 from services.trading.bootstrap import bootstrap
@@ -25,11 +24,10 @@ def token(org: str | None, *roles: str) -> str:
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator[tuple[TestClient, FakeRegistry]]:
-    upgrade("trading", database_url)
+def app(trading_database_url: str) -> Iterator[tuple[TestClient, FakeRegistry]]:
     registry = FakeRegistry()
     proc = bootstrap(
-        TradingSettings(database_url=database_url, kafka_bootstrap_servers=None, http_port=0, grpc_port=0),
+        TradingSettings(database_url=trading_database_url, kafka_bootstrap_servers=None, http_port=0, grpc_port=0),
         registry=registry,
         clock=ManualClock(START),
     )

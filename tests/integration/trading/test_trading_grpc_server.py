@@ -31,8 +31,8 @@ def registry() -> FakeRegistry:
 
 
 @pytest.fixture
-def exchange(database_url: str, registry: FakeRegistry) -> Iterator[Exchange]:
-    exchange = make_exchange(database_url, registry, ManualClock(START))
+def exchange(trading_database_url: str, registry: FakeRegistry) -> Iterator[Exchange]:
+    exchange = make_exchange(trading_database_url, registry, ManualClock(START))
     yield exchange
     exchange.db.dispose()
 

@@ -26,8 +26,8 @@ def registry() -> FakeRegistry:
 
 
 @pytest.fixture
-def exchange(database_url: str, registry: FakeRegistry) -> Iterator[Exchange]:
-    context = make_exchange(database_url, registry, ManualClock(START))
+def exchange(trading_database_url: str, registry: FakeRegistry) -> Iterator[Exchange]:
+    context = make_exchange(trading_database_url, registry, ManualClock(START))
     yield context
     context.db.dispose()
 
@@ -198,9 +198,11 @@ def test_place_order_with_same_idempotency_key_returns_the_first_order(
     assert err.value.code is ErrorCode.CONFLICT
 
 
-def test_orders_beyond_the_participant_rate_limit_are_refused(database_url: str, registry: FakeRegistry) -> None:
+def test_orders_beyond_the_participant_rate_limit_are_refused(
+    trading_database_url: str, registry: FakeRegistry
+) -> None:
     limiter = RateLimiter(rate_per_s=0.001, burst=2)
-    exchange = make_exchange(database_url, registry, ManualClock(START), rate_limiter=limiter)
+    exchange = make_exchange(trading_database_url, registry, ManualClock(START), rate_limiter=limiter)
     instrument_id = create_instrument(exchange)
     account = registry.open("org-seller", 100)
     place(exchange, SELLER, instrument_id, Side.SELL, "1000", 1, account)

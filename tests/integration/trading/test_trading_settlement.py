@@ -38,9 +38,9 @@ def _trade(exchange, registry: FakeRegistry, qty: int = 10):  # type: ignore[no-
     return instrument_id, placed.trades[0].trade_id, seller_account, buyer_account
 
 
-def test_trade_stays_pending_while_registry_is_down_then_settles_exactly_once(database_url: str) -> None:
+def test_trade_stays_pending_while_registry_is_down_then_settles_exactly_once(trading_database_url: str) -> None:
     registry = FakeRegistry()
-    exchange = make_exchange(database_url, registry, ManualClock(START))
+    exchange = make_exchange(trading_database_url, registry, ManualClock(START))
     registry.down = False
     instrument_id = create_instrument(exchange)
     seller_account = registry.open("org-seller", 100)
@@ -92,9 +92,9 @@ def test_trade_stays_pending_while_registry_is_down_then_settles_exactly_once(da
     exchange.db.dispose()
 
 
-def test_settlement_whose_registry_answer_was_lost_is_retried_and_delivers_once(database_url: str) -> None:
+def test_settlement_whose_registry_answer_was_lost_is_retried_and_delivers_once(trading_database_url: str) -> None:
     registry = FakeRegistry()
-    exchange = make_exchange(database_url, registry, ManualClock(START))
+    exchange = make_exchange(trading_database_url, registry, ManualClock(START))
     registry.lose_settle_answers = 1  # the registry delivers, the answer never arrives
     _, trade_id, _, buyer_account = _trade(exchange, registry)
     assert not exchange.get_trade(trade_id).settled
@@ -105,10 +105,10 @@ def test_settlement_whose_registry_answer_was_lost_is_retried_and_delivers_once(
     exchange.db.dispose()
 
 
-def test_restarted_service_rebuilds_the_book_and_settles_pending_trades_once(database_url: str) -> None:
+def test_restarted_service_rebuilds_the_book_and_settles_pending_trades_once(trading_database_url: str) -> None:
     registry = FakeRegistry()
     clock = ManualClock(START)
-    exchange = make_exchange(database_url, registry, clock)
+    exchange = make_exchange(trading_database_url, registry, clock)
     instrument_id = create_instrument(exchange)
     seller_account = registry.open("org-seller", 100)
     buyer_account = registry.open("org-buyer")
@@ -146,7 +146,7 @@ def test_restarted_service_rebuilds_the_book_and_settles_pending_trades_once(dat
     exchange.db.dispose()
 
     registry.down = False
-    restarted = make_exchange(database_url, registry, clock, migrate=False)
+    restarted = make_exchange(trading_database_url, registry, clock)
     after = restarted.market_data(instrument_id, depth=10)
     assert after.quote == before.quote
     assert after.last_price == before.last_price == Decimal("1100")

@@ -120,8 +120,8 @@ def registry() -> FakeRegistry:
 
 
 @pytest.fixture
-def exchange(database_url: str, registry: FakeRegistry) -> Iterator[Exchange]:
-    context = make_exchange(database_url, registry, ManualClock(START))
+def exchange(trading_database_url: str, registry: FakeRegistry) -> Iterator[Exchange]:
+    context = make_exchange(trading_database_url, registry, ManualClock(START))
     yield context
     context.db.dispose()
 

@@ -37,9 +37,7 @@ def hazardous_names(schema: GraphQLSchema) -> list[str]:
             for field_name, field in named_type.fields.items():
                 if field_name in HAZARDOUS_NAMES:
                     offenders.append(f"{type_name}.{field_name}")
-                offenders.extend(
-                    f"{type_name}.{field_name}({arg}:)" for arg in field.args if arg in HAZARDOUS_NAMES
-                )
+                offenders.extend(f"{type_name}.{field_name}({arg}:)" for arg in field.args if arg in HAZARDOUS_NAMES)
         elif isinstance(named_type, GraphQLInputObjectType):
             offenders.extend(f"{type_name}.{name}" for name in named_type.fields if name in HAZARDOUS_NAMES)
     for directive in schema.directives:

@@ -13,6 +13,7 @@ from services.registry.domain import commands as c
 from services.registry.domain.actor import Actor, idempotency_scope
 from services.registry.domain.safeguards import SafeguardPolicy
 from services.registry.service.handlers import RegistryBus
+from services.registry.service.ports import RegistryUnitOfWork
 from tests.support.fake_registry_uow import FakeRegistryUnitOfWork
 
 ADMIN = Actor("admin", None, frozenset({"REGISTRY_ADMIN"}))
@@ -65,8 +66,12 @@ def world(**policy: int) -> World:
     clock = Clock()
     uow = FakeRegistryUnitOfWork(clock)
     counter = itertools.count(1)
+
+    def unit_of_work() -> RegistryUnitOfWork:  # typed: mypy checks the fake against the port
+        return uow
+
     bus = build_bus(
-        lambda: uow, safeguards=SafeguardPolicy(**policy), clock=clock, ids=lambda: f"ID{next(counter):04d}"
+        unit_of_work, safeguards=SafeguardPolicy(**policy), clock=clock, ids=lambda: f"ID{next(counter):04d}"
     )
     w = World(bus, uow, clock)
     w.proponent = bus.handle(c.CreateOrganization(actor=ADMIN, name="Proponent K.K.", country="JP")).id

@@ -221,3 +221,24 @@ def test_cancel_moves_units_to_the_cancellation_account_for_ever() -> None:
     assert all(b.status is UnitStatus.CANCELLED for b in result.blocks)
     assert all(b.account_id == f"CANCELLATION-{w.proponent}" for b in result.blocks)
     assert w.balance(w.proponent_account) == 970
+
+
+def test_the_held_transfer_worker_completes_due_transfers_in_the_background() -> None:
+    import time
+
+    from services.registry.entrypoints.worker import HeldTransferWorker
+
+    w = world(untrusted_transfer_delay_s=HOUR)
+    w.bus.handle(transfer(w, 40))
+    w.clock.advance(HOUR)
+    assert HeldTransferWorker(w.bus, 1000, any_due=lambda: False).run_once() == 0, "an idle probe sends nothing"
+    assert w.balance(w.buyer_account) == 0
+    worker = HeldTransferWorker(w.bus, 10)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 5
+        while w.balance(w.buyer_account) == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        worker.stop()
+    assert w.balance(w.buyer_account) == 40

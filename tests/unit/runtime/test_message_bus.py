@@ -150,3 +150,28 @@ def test_collect_handlers_finds_one_handle_per_use_case_module_by_its_command_ty
     assert set(handlers) == {OpenThing, CloseThing}
     bus: MessageBus[Any] = MessageBus(lambda: CounterUow(), handlers, to_messages)
     assert bus.handle(OpenThing("door")) == "opened door"
+
+
+def test_fingerprint_of_a_set_does_not_depend_on_the_hash_seed() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "from dataclasses import dataclass\n"
+        "from carbon_runtime.messaging.bus import fingerprint\n"
+        "@dataclass(frozen=True)\n"
+        "class C:\n"
+        "    tags: frozenset[str]\n"
+        "print(fingerprint('C', C(frozenset({'a', 'b', 'c', 'd', 'e', 'f'}))))\n"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={"PYTHONHASHSEED": str(seed), "PYTHONPATH": ".:gen"},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(4)
+    }
+    assert len(seen) == 1

@@ -3,7 +3,7 @@
 // browser tests' mock endpoint executes them against that same schema, so they cannot drift.
 // Only anonymous, public fields are read.
 
-export const PAGE_SIZE = 200;
+export const PAGE_SIZE = 500; // the graph's maximum page size
 
 export const HOME_QUERY = /* GraphQL */ `
   query ExplorerHome {
@@ -21,6 +21,18 @@ export const PROGRAMS_QUERY = /* GraphQL */ `
   }
 `;
 
+/** The project list without cross-entity fields: fast, so the first results show at once. */
+export const PROJECTS_BASIC_QUERY = /* GraphQL */ `
+  query ExplorerProjectsBasic($first: Int, $after: String) {
+    projects(first: $first, after: $after) {
+      nodes { id name country status originProjectId registeredOn }
+      endCursor
+      hasNextPage
+    }
+  }
+`;
+
+/** The same list with program, methodology and batches (for those filters and the issued column). */
 export const PROJECTS_QUERY = /* GraphQL */ `
   query ExplorerProjects($first: Int, $after: String) {
     projects(first: $first, after: $after) {
@@ -257,6 +269,7 @@ export const BUFFER_POOL_QUERY = /* GraphQL */ `
 export const ALL_QUERIES: Record<string, string> = {
   HOME_QUERY,
   PROGRAMS_QUERY,
+  PROJECTS_BASIC_QUERY,
   PROJECTS_QUERY,
   PROJECT_QUERY,
   RETIREMENTS_QUERY,

@@ -28,9 +28,10 @@ export interface ProjectListItem {
   status: ProjectStatus;
   originProjectId: string | null;
   registeredOn: string | null;
-  program: Named;
-  methodology: { code: string; creditType: CreditType; basis: CreditBasis };
-  batches: { id: string; vintageStart: string; category: CreditCategory; issuedQuantity: number }[];
+  // Absent until the enriched list has arrived (see pages/Projects.tsx).
+  program?: Named;
+  methodology?: { code: string; creditType: CreditType; basis: CreditBasis };
+  batches?: { id: string; vintageStart: string; category: CreditCategory; issuedQuantity: number }[];
 }
 
 export interface Eligibility {

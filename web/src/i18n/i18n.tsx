@@ -17,6 +17,8 @@ export interface I18n {
   /** A label for an enum value of the public schema; falls back to the raw value. */
   te: (enumName: string, value: string | null | undefined, short?: boolean) => string;
   int: (n: number | null | undefined) => string;
+  /** Short axis labels: 1.2万 / 12K. */
+  compact: (n: number) => string;
   tonnes: (n: number | null | undefined) => string;
   num: (n: number | string | null | undefined, digits?: number) => string;
   money: (n: number | string | null | undefined, currency: string) => string;
@@ -30,10 +32,11 @@ export function makeI18n(lang: Lang): I18n {
   const dict = DICTS[lang];
   const locale = LOCALE[lang];
   const intFmt = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+  const compactFmt = new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 });
   const pctFmt = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 });
   // A Date scalar is a calendar day: format it in UTC so it never shifts by a time zone.
   const dateFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
-  // dateStyle cannot be combined with timeZoneName, so the parts are spelled out.
+  // Every time is shown in Japan time, labelled JST in both languages (en-GB would say GMT+9).
   const dateTimeFmt = new Intl.DateTimeFormat(locale, {
     year: 'numeric',
     month: lang === 'ja' ? '2-digit' : 'short',
@@ -41,7 +44,6 @@ export function makeI18n(lang: Lang): I18n {
     hour: '2-digit',
     minute: '2-digit',
     timeZone: TIME_ZONE,
-    timeZoneName: 'short',
   });
   let regions: Intl.DisplayNames | null = null;
   try {
@@ -66,6 +68,7 @@ export function makeI18n(lang: Lang): I18n {
       return long in dict ? dict[long] : value;
     },
     int: (n) => (n == null ? '–' : intFmt.format(n)),
+    compact: (n) => compactFmt.format(n),
     tonnes: (n) => (n == null ? '–' : `${intFmt.format(n)} ${dict['common.tonnes']}`),
     num: (n, digits = 2) => {
       if (n == null || n === '') return '–';
@@ -96,7 +99,7 @@ export function makeI18n(lang: Lang): I18n {
     dateTime: (iso) => {
       if (!iso) return '–';
       const d = new Date(iso);
-      return Number.isNaN(d.getTime()) ? iso : dateTimeFmt.format(d);
+      return Number.isNaN(d.getTime()) ? iso : `${dateTimeFmt.format(d)} JST`;
     },
     country: (code) => {
       if (!code) return '–';

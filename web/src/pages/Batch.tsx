@@ -50,7 +50,7 @@ export default function BatchPage() {
         nameGap: 26,
         min: 0,
         max: segments.reduce((s, x) => s + segmentSize(x), 0),
-        axisLabel: { formatter: (v: number) => int(v + first) },
+        axisLabel: { formatter: (v: number) => int(v + first), hideOverlap: true },
       },
       yAxis: { type: 'category', data: [t('batch.serials')], axisLabel: { show: false }, axisTick: { show: false } },
       series: shown.map((s) => ({

@@ -124,7 +124,7 @@ function InstrumentDetail({ instrument, i }: { instrument: Instrument; i: I18n }
     ],
     yAxis: [
       { type: 'value', scale: true, gridIndex: 0, axisLabel: { formatter: (v: number) => i.num(v, 0) } },
-      { type: 'value', gridIndex: 1, axisLabel: { formatter: (v: number) => int(v) } },
+      { type: 'value', gridIndex: 1, axisLabel: { formatter: (v: number) => i.compact(v), hideOverlap: true } },
     ],
     series: [
       {
@@ -156,7 +156,7 @@ function InstrumentDetail({ instrument, i }: { instrument: Instrument; i: I18n }
   const venueOption: ChartOption = {
     grid: { left: 16, right: 32, top: 16, bottom: 16, containLabel: true },
     tooltip: { trigger: 'axis' },
-    xAxis: { type: 'value', axisLabel: { formatter: (v: number) => int(v) } },
+    xAxis: { type: 'value', axisLabel: { formatter: (v: number) => i.compact(v), hideOverlap: true } },
     yAxis: { type: 'category', data: venues.map((v) => v.label), inverse: true },
     series: [
       {
@@ -181,7 +181,7 @@ function InstrumentDetail({ instrument, i }: { instrument: Instrument; i: I18n }
     tooltip: { trigger: 'axis' },
     xAxis: { type: 'category', data: [...tenderRows].reverse().map((r) => date(r.closesAt.slice(0, 10))) },
     yAxis: [
-      { type: 'value', axisLabel: { formatter: (v: number) => int(v) } },
+      { type: 'value', axisLabel: { formatter: (v: number) => i.compact(v), hideOverlap: true } },
       { type: 'value', scale: true, axisLabel: { formatter: (v: number) => i.num(v, 0) } },
     ],
     series: [

@@ -1,7 +1,7 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { fetchAllPages, gql, useAsync, useQuery } from '../api/client';
-import { PAGE_SIZE, PROGRAMS_QUERY, PROJECTS_QUERY } from '../api/queries';
+import { PAGE_SIZE, PROGRAMS_QUERY, PROJECTS_BASIC_QUERY, PROJECTS_QUERY } from '../api/queries';
 import {
   CATEGORIES,
   CREDIT_BASES,
@@ -29,15 +29,18 @@ interface ProjectsPage {
  * status and credit type, has no text search, sort or total count (see web/INTEGRATION.md), so
  * the explorer filters, sorts and pages in the browser; every state is in the URL.
  */
-function loadProjects(): Promise<ProjectListItem[]> {
-  return fetchAllPages(async (after) => {
-    const page = await gql<ProjectsPage>(PROJECTS_QUERY, { first: PAGE_SIZE, after });
-    return page.projects;
-  });
-}
+const loader = (query: string) => (): Promise<ProjectListItem[]> =>
+  fetchAllPages(async (after) => (await gql<ProjectsPage>(query, { first: PAGE_SIZE, after })).projects);
+// Two passes: names, countries and statuses arrive in ~0.1 s and show at once; program,
+// methodology and batches (slower to resolve in the graph) follow and fill in the rest.
+const loadBasic = loader(PROJECTS_BASIC_QUERY);
+const loadFull = loader(PROJECTS_QUERY);
+/** Filters and sorts that need the enriched list. */
+const ENRICHED_FILTERS: FilterKey[] = ['program', 'type', 'basis', 'category', 'vintage'];
 
-const issuedOf = (p: ProjectListItem) => p.batches.reduce((s, b) => s + b.issuedQuantity, 0);
-const vintagesOf = (p: ProjectListItem) => [...new Set(p.batches.map((b) => Number(b.vintageStart.slice(0, 4))))].sort();
+const issuedOf = (p: ProjectListItem) => (p.batches ?? []).reduce((s, b) => s + b.issuedQuantity, 0);
+const vintagesOf = (p: ProjectListItem) =>
+  [...new Set((p.batches ?? []).map((b) => Number(b.vintageStart.slice(0, 4))))].sort();
 
 export function filterProjects(all: ProjectListItem[], f: Partial<Record<FilterKey, string>>): ProjectListItem[] {
   const q = f.q?.trim().toLowerCase();
@@ -47,13 +50,13 @@ export function filterProjects(all: ProjectListItem[], f: Partial<Record<FilterK
         p.name.toLowerCase().includes(q) ||
         p.id.toLowerCase().includes(q) ||
         (p.originProjectId ?? '').toLowerCase().includes(q)) &&
-      (!f.program || p.program.id === f.program) &&
+      (!f.program || p.program?.id === f.program) &&
       (!f.country || p.country === f.country) &&
-      (!f.type || p.methodology.creditType === f.type) &&
-      (!f.basis || p.methodology.basis === f.basis) &&
+      (!f.type || p.methodology?.creditType === f.type) &&
+      (!f.basis || p.methodology?.basis === f.basis) &&
       (!f.status || p.status === f.status) &&
-      (!f.category || p.batches.some((b) => b.category === f.category)) &&
-      (!f.vintage || p.batches.some((b) => b.vintageStart.startsWith(f.vintage!))),
+      (!f.category || (p.batches ?? []).some((b) => b.category === f.category)) &&
+      (!f.vintage || (p.batches ?? []).some((b) => b.vintageStart.startsWith(f.vintage!))),
   );
 }
 
@@ -81,9 +84,14 @@ export default function Projects() {
   const sort: Sort = (SORTS as readonly string[]).includes(params.get('sort') ?? '') ? (params.get('sort') as Sort) : 'name';
   const page = Math.max(1, Number.parseInt(params.get('page') ?? '1', 10) || 1);
 
-  const projects = useAsync('projects:all', loadProjects);
+  const basic = useAsync('projects:basic', loadBasic);
+  // Started after the basic list, so the two do not compete for the same subgraph.
+  const full = useAsync(basic.data || basic.error ? 'projects:full' : null, loadFull);
   const programs = useQuery<{ programs: Named[] }>(PROGRAMS_QUERY);
-
+  const needsFull = ENRICHED_FILTERS.some((k) => filters[k]) || sort === 'issued' || sort === '-issued';
+  // The list shown: the enriched one once it is there, the basic one before (unless a filter or
+  // the sort needs the enriched fields).
+  const projects = full.data || needsFull ? full : basic.data ? basic : full.error ? full : basic;
   const all = projects.data ?? [];
   const countries = useMemo(
     () => [...new Set(all.map((p) => p.country))].sort((a, b) => country(a).localeCompare(country(b), i.locale)),
@@ -149,16 +157,17 @@ export default function Projects() {
         </>
       ),
     },
-    { key: 'program', header: t('projects.col.program'), cell: (p) => p.program.name },
+    { key: 'program', header: t('projects.col.program'), cell: (p) => p.program?.name ?? '…' },
     { key: 'country', header: t('projects.col.country'), cell: (p) => country(p.country) },
     {
       key: 'type',
       header: t('projects.col.type'),
-      cell: (p) => `${te('CreditType', p.methodology.creditType)} · ${te('CreditBasis', p.methodology.basis)}`,
+      cell: (p) =>
+        p.methodology ? `${te('CreditType', p.methodology.creditType)} · ${te('CreditBasis', p.methodology.basis)}` : '…',
     },
     { key: 'status', header: t('projects.col.status'), cell: (p) => <span className={`badge s-${p.status}`}>{te('ProjectStatus', p.status)}</span> },
-    { key: 'vintages', header: t('projects.col.vintages'), cell: (p) => vintagesOf(p).join(', ') || '–' },
-    { key: 'issued', header: t('projects.col.issued'), numeric: true, cell: (p) => tonnes(issuedOf(p)) },
+    { key: 'vintages', header: t('projects.col.vintages'), cell: (p) => (p.batches ? vintagesOf(p).join(', ') || '–' : '…') },
+    { key: 'issued', header: t('projects.col.issued'), numeric: true, cell: (p) => (p.batches ? tonnes(issuedOf(p)) : '…') },
     { key: 'registered', header: t('projects.col.registered'), cell: (p) => date(p.registeredOn) },
   ];
 

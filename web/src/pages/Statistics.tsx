@@ -50,13 +50,13 @@ function MatrixFigure({
   i: I18n;
   note?: string;
 }) {
-  const { t, tonnes, int } = i;
+  const { t, tonnes } = i;
   const option: ChartOption = {
     grid: { left: 16, right: 16, top: 24 + 22 * Math.ceil(m.keys.length / 3), bottom: 24, containLabel: true },
     legend: { top: 0, type: 'plain' },
     tooltip: { trigger: 'axis' },
     xAxis: { type: 'category', data: m.years.map(String) },
-    yAxis: { type: 'value', axisLabel: { formatter: (v: number) => int(v) } },
+    yAxis: { type: 'value', axisLabel: { formatter: (v: number) => i.compact(v), hideOverlap: true } },
     series: m.keys.map((k) => ({
       type: 'bar' as const,
       stack: 'total',
@@ -95,7 +95,7 @@ function MatrixFigure({
 
 export default function Statistics() {
   const i = useI18n();
-  const { t, te, tonnes, int, date } = i;
+  const { t, te, tonnes, date } = i;
   useTitle(t('stats.title'));
   const q = useAsync('statistics', loadStatistics);
   const d = q.data;
@@ -161,7 +161,7 @@ export default function Statistics() {
     tooltip: { trigger: 'axis' },
     legend: { top: 0 },
     xAxis: { type: 'category', data: x.cum.map((r) => String(r.year)) },
-    yAxis: { type: 'value', axisLabel: { formatter: (v: number) => int(v) } },
+    yAxis: { type: 'value', axisLabel: { formatter: (v: number) => i.compact(v), hideOverlap: true } },
     series: [
       {
         type: 'bar',
@@ -182,8 +182,13 @@ export default function Statistics() {
   const methOption: ChartOption = {
     grid: { left: 16, right: 48, top: 8, bottom: 16, containLabel: true },
     tooltip: { trigger: 'axis' },
-    xAxis: { type: 'value', axisLabel: { formatter: (v: number) => int(v) } },
-    yAxis: { type: 'category', inverse: true, data: x.methodologies.map((m) => m[0]) },
+    xAxis: { type: 'value', axisLabel: { formatter: (v: number) => i.compact(v), hideOverlap: true } },
+    yAxis: {
+      type: 'category',
+      inverse: true,
+      data: x.methodologies.map((m) => m[0]),
+      axisLabel: { width: 180, overflow: 'truncate' },
+    },
     series: [
       {
         type: 'bar',
@@ -198,8 +203,8 @@ export default function Statistics() {
     grid: { left: 16, right: 16, top: 40, bottom: 16, containLabel: true },
     legend: { top: 0 },
     tooltip: { trigger: 'axis' },
-    xAxis: { type: 'value', axisLabel: { formatter: (v: number) => int(v) } },
-    yAxis: { type: 'category', inverse: true, data: x.stock.map((r) => x.pname(r.program)) },
+    xAxis: { type: 'value', axisLabel: { formatter: (v: number) => i.compact(v), hideOverlap: true } },
+    yAxis: { type: 'category', inverse: true, data: x.stock.map((r) => x.pname(r.program)), axisLabel: { width: 200, overflow: 'truncate' } },
     series: [
       { type: 'bar', stack: 's', name: t('stats.circulating'), data: x.stock.map((r) => r.circulating), itemStyle: { color: '#0072B2' } },
       { type: 'bar', stack: 's', name: t('stats.bufferRemaining'), data: x.stock.map((r) => r.bufferRemaining), itemStyle: { color: '#8C6D1F' } },
@@ -210,7 +215,7 @@ export default function Statistics() {
     legend: { top: 0 },
     tooltip: { trigger: 'axis' },
     xAxis: { type: 'category', data: x.activePools.map((p) => x.pname(p.programId)) },
-    yAxis: { type: 'value', axisLabel: { formatter: (v: number) => int(v) } },
+    yAxis: { type: 'value', axisLabel: { formatter: (v: number) => i.compact(v), hideOverlap: true } },
     series: [
       { type: 'bar', name: t('stats.bufferIssued'), data: x.activePools.map((p) => p.bufferIssued), itemStyle: { color: '#E69F00' } },
       { type: 'bar', name: t('stats.bufferCancelled'), data: x.activePools.map((p) => p.cancelledForReversals), itemStyle: { color: '#D55E00' } },
