@@ -12,14 +12,14 @@ TOOLS_VENV := .venv-tools
 # worker, so module fixtures (a dev stack, a broker, a gateway) start once.
 PYTEST_WORKERS ?= 2
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock requirements-tools.lock gateway/package-lock.json protos/package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock requirements-tools.lock gateway/package-lock.json protos/package-lock.json tests/http-audit/package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
 
 .PHONY: help setup protos lint test test-pytest test-fast dev supergraph bench clean helm-check import-sample token
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-$(STAMP): requirements.lock requirements-tools.lock gateway/package-lock.json protos/package-lock.json
+$(STAMP): requirements.lock requirements-tools.lock gateway/package-lock.json protos/package-lock.json tests/http-audit/package-lock.json
 	@$(PYTHON_BOOT) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is required"'
 	@node -e 'if (+process.versions.node.split(".")[0] < 20) { console.error("Node >= 20 is required"); process.exit(1) }'
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
@@ -31,6 +31,7 @@ $(STAMP): requirements.lock requirements-tools.lock gateway/package-lock.json pr
 	$(VENV)/bin/uv pip install -q --python $(TOOLS_VENV)/bin/python -r requirements-tools.lock
 	cd gateway && npm ci --no-audit --no-fund --loglevel=error
 	cd protos && npm ci --no-audit --no-fund --loglevel=error
+	cd tests/http-audit && npm ci --no-audit --no-fund --loglevel=error
 	rm -f $(VENV)/.installed-* && touch $@
 
 setup: $(STAMP) ## create .venv, install the locked Python and Node dependencies

@@ -408,7 +408,7 @@ class DevStack:
 
     def start_service(self, service: str) -> None:
         env = {**self._base_env(), **self.config.service_env(service)}
-        self.procs[service] = self._spawn(service, [sys.executable, "-m", MODULES[service]], env, service)
+        self.procs[service] = self._spawn(service, [sys.executable, "-m", MODULES[service], "serve"], env, service)
         self._write_pid_file()
 
     def start_gateway(self) -> None:

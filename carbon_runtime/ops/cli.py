@@ -9,8 +9,8 @@
 Nothing starts unless the command line is understood: `--help` prints this and exits 0; an unknown
 command or argument prints the usage and the error on stderr and exits 2, and opens no port (a typo
 in a Kubernetes manifest must not start a second server next to the real one). With no command at
-all the process serves, because that is how the images and the dev stack start it; pass `serve`
-explicitly in new manifests.
+all the process serves, because the dev stack (tooling/devstack.py) and manifests written before the
+command line existed start it that way; the images and the Helm chart pass `serve`.
 
 Settings come from the environment only (`<SVC>_DATABASE_URL`, ...), as for the server. Each command
 imports what it needs when it runs, so `--help` answers at once.
@@ -24,10 +24,10 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-# What `python -m services.<svc>` does without a command. The Dockerfiles' CMD, the Helm chart and the
-# dev stack start servers that way today; once all of them pass `serve`, set this to None and a bare
-# invocation prints the usage and exits 2 instead.
-DEFAULT_COMMAND: str | None = "serve"
+# What `python -m services.<svc>` does without a command. The dev stack still starts servers that way
+# (the Dockerfiles' CMD and the Helm chart pass `serve`); once it passes `serve` too, set this to None
+# and a bare invocation prints the usage and exits 2 instead.
+DEFAULT_COMMAND: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,4 +44,4 @@ EXPOSE 8104 50104
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import sys, grpc; from grpc_health.v1 import health_pb2, health_pb2_grpc; ch = grpc.insecure_channel('127.0.0.1:50104'); r = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=2); sys.exit(0 if r.status == health_pb2.HealthCheckResponse.SERVING else 1)"]
 # Migrations: docker run <image> python -m services.reporting migrate
-CMD ["python", "-m", "services.reporting"]
+CMD ["python", "-m", "services.reporting", "serve"]

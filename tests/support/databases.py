@@ -21,6 +21,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 PG_ADMIN_URL = os.environ.get("CARBON_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -53,13 +54,32 @@ def drop_pg_database(url: str) -> None:
     _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-class BackgroundDropper:
-    """Drops PostgreSQL databases in batches on a thread of its own.
+def drop_pg_databases(urls: list[str]) -> list[str]:
+    """Drop several databases at once; return the failures.
 
-    Every DROP DATABASE makes PostgreSQL take a checkpoint, which writes out every dirty buffer of the
-    server: one drop per test, in the test's teardown, cost from 0.1 s to several seconds while other
-    tests were writing. Batched, the first drop of a batch pays for the checkpoint and the others find
-    little to write; on a thread, no test waits for them. `close()` drops what is left.
+    Every DROP DATABASE waits for a checkpoint, which writes out every dirty buffer of the server.
+    Dropped side by side, the drops share one checkpoint: twelve took 0.1 s instead of 1.1 s one by one.
+    """
+
+    def drop(url: str) -> str | None:
+        try:
+            drop_pg_database(url)
+        except Exception as exc:  # a leftover database harms no test; the caller reports it
+            return f"{url}: {exc}"
+        return None
+
+    if not urls:
+        return []
+    with ThreadPoolExecutor(max_workers=min(len(urls), 8)) as pool:
+        return [error for error in pool.map(drop, urls) if error is not None]
+
+
+class BackgroundDropper:
+    """Drops PostgreSQL databases in batches, side by side (see `drop_pg_databases`), on a thread of its own.
+
+    One drop per test in the test's teardown cost from 0.1 s to several seconds (a checkpoint each, while
+    other tests were writing); batched, a batch shares one checkpoint, and no test waits for it.
+    `close()` drops what is left.
     """
 
     def __init__(self, batch: int = 16) -> None:
@@ -85,11 +105,7 @@ class BackgroundDropper:
 
     def _run(self) -> None:
         while (batch := self._queue.get()) is not None:
-            for url in batch:
-                try:
-                    drop_pg_database(url)
-                except Exception as exc:  # reported by close(); a leftover database harms no test
-                    self._errors.append(f"{url}: {exc}")
+            self._errors += drop_pg_databases(batch)
 
     def close(self) -> list[str]:
         """Drop every database handed over so far, wait for it, and return the failures."""
@@ -153,12 +169,11 @@ class DatabaseTemplates:
                 self._sqlite[service] = path
             return self._sqlite[service]
 
-    def close(self) -> None:
+    def close(self) -> list[str]:
         """Drop the PostgreSQL templates (SQLite ones go with the session's temporary directory)."""
         with self._lock:
             names, self._pg = list(self._pg.values()), {}
-        for name in names:
-            drop_pg_database(_pg_url(name))
+        return drop_pg_databases([_pg_url(name) for name in names])
 
 
 def _migrate(service: str, url: str) -> None:

@@ -23,7 +23,7 @@ class IssuanceUnitOfWork(UnitOfWork):
         super().__init__(engine, tables.outbox, "issuance", on_commit, idempotency_table=tables.idempotency_keys)
 
     def _start(self) -> None:
-        # Rebuilt on every transaction (a saga's commit starts a new one on a new connection).
+        # One set per `with` block, on its connection (a saga's commit goes on on the same connection).
         self.reference = SqlReferenceData(self.conn, self.track)
         self.projects = SqlProjects(self.conn, self.track, self.reference)
         self.reports = SqlReports(self.conn, self.track)

@@ -31,7 +31,9 @@ def handle(
     require_role_for(actor, Role.PROPONENT, cmd.proponent_id, "createProject")
     period = crediting_period(cmd.crediting_period_start, cmd.crediting_period_end)
     if cmd.verifier_id is not None and cmd.verifier_id != cmd.proponent_id:
-        # Only an accredited body may be engaged; asked of the registry before anything is written.
+        # Only an accredited body may be engaged; asked of the registry before anything is written,
+        # outside any transaction (the bus's key lookup ends here), so no lock waits on the registry.
+        uow.commit()
         require_accredited(registry, cmd.verifier_id, cmd.token, refuse_as_invalid=True)
     now = clock()
     program = uow.reference.get_program(cmd.program_id).program

@@ -12,11 +12,14 @@ from services.issuance.service.verifiers import require_accredited
 
 
 def handle(cmd: EngageVerifier, uow: UnitOfWork, *, registry: RegistryPort, clock: Clock) -> ProjectRef:
-    project = uow.projects.get_project(cmd.project_id, for_update=True)
+    proponent = uow.projects.get_project(cmd.project_id).proponent_org_id
     # The caller's role is checked before the registry is asked anything.
-    require_role_for(cmd.actor, Role.PROPONENT, project.proponent_org_id, "engageVerifier")
-    if cmd.verifier_id != project.proponent_org_id:
+    require_role_for(cmd.actor, Role.PROPONENT, proponent, "engageVerifier")
+    if cmd.verifier_id != proponent:
+        uow.commit()  # no database lock is held while the registry answers
         require_accredited(registry, cmd.verifier_id, cmd.token, refuse_as_invalid=True)
-    project.engage_verifier(cmd.actor, cmd.verifier_id, clock())
+    now = clock()
+    project = uow.projects.get_project(cmd.project_id, for_update=True)
+    project.engage_verifier(cmd.actor, cmd.verifier_id, now)
     uow.projects.save_project(project)
     return ProjectRef(cmd.project_id)

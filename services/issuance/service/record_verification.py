@@ -10,9 +10,9 @@ from services.issuance.service.results import ReportRef
 
 def handle(cmd: RecordVerification, uow: UnitOfWork, *, registry: RegistryPort, clock: Clock) -> ReportRef:
     project_id = uow.reports.get_report(cmd.report_id).report.project_id
-    project = uow.projects.get_project(project_id, for_update=True)
-    accredited = engaged_verifier_accredited(project, cmd.actor, cmd.token, registry, "recordVerification")
+    accredited = engaged_verifier_accredited(uow, project_id, cmd.actor, cmd.token, registry, "recordVerification")
     now = clock()
+    project = uow.projects.get_project(project_id, for_update=True)
     report = uow.reports.get_report(cmd.report_id, for_update=True).report
     report.record_verification(
         actor=cmd.actor,

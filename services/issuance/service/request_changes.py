@@ -12,8 +12,9 @@ from services.issuance.service.results import ProjectRef
 
 
 def handle(cmd: RequestChanges, uow: UnitOfWork, *, registry: RegistryPort, clock: Clock) -> ProjectRef:
+    accredited = engaged_verifier_accredited(uow, cmd.project_id, cmd.actor, cmd.token, registry, "requestChanges")
+    now = clock()
     project = uow.projects.get_project(cmd.project_id, for_update=True)
-    accredited = engaged_verifier_accredited(project, cmd.actor, cmd.token, registry, "requestChanges")
-    project.request_changes(cmd.actor, cmd.comment, accredited, clock())
+    project.request_changes(cmd.actor, cmd.comment, accredited, now)
     uow.projects.save_project(project, cmd.comment)
     return ProjectRef(cmd.project_id)

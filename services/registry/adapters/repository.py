@@ -1,5 +1,7 @@
-"""SQL access for the registry's handlers: rows <-> domain objects, row locks, block write-back,
-the per-batch ledger check and the hash-chained journal.
+"""The registry's SQL, and the only place it lives: rows <-> domain objects, row locks, block
+write-back, the per-batch ledger check and the hash-chained journal, as functions on a connection
+(shared with the read model) and as the repositories the handlers see through service/ports.py
+(SqlAccounts, SqlBatches, SqlJournal, SqlRecords, SqlImports; built by adapters/unit_of_work.py).
 
 Lock order (PostgreSQL, SELECT ... FOR UPDATE), the same in every handler so that two transactions
 never wait for each other in a cycle: accounts (sorted by id), then batches (sorted by id), then the

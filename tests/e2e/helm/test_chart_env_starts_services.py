@@ -76,7 +76,7 @@ def test_service_reaches_ready_with_the_chart_environment(service: str, tmp_path
     try:
         subprocess.run([sys.executable, "-m", f"services.{service}", "migrate"], env=full_env, cwd=ROOT, check=True)
         log = open(tmp_path / "svc.log", "wb")  # noqa: SIM115
-        proc = subprocess.Popen([sys.executable, "-m", f"services.{service}"], env=full_env, cwd=ROOT,
+        proc = subprocess.Popen([sys.executable, "-m", f"services.{service}", "serve"], env=full_env, cwd=ROOT,
                                 stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent())  # fmt: skip
         url = f"http://127.0.0.1:{env[p + 'HTTP_PORT']}/readyz"
         deadline = time.monotonic() + 60

@@ -168,7 +168,7 @@ def test_env_ports_and_peer_targets_match_conventions(docs: list[Manifest]) -> N
         container = named(docs, "Deployment", f"{RELEASE}-{svc}")["spec"]["template"]["spec"]["containers"][0]
         db = next(e for e in container["env"] if e["name"] == f"{prefix}DATABASE_URL")
         assert "secretKeyRef" in db["valueFrom"], "the DSN comes from a Secret"
-        assert container["command"] == ["python", "-m", f"services.{svc}"]
+        assert container["command"] == ["python", "-m", f"services.{svc}", "serve"]
 
 
 def test_each_service_reads_its_dsn_from_its_own_secret(docs: list[Manifest]) -> None:

@@ -53,7 +53,7 @@ def test_service_image_runs_the_service_and_exposes_its_ports(svc: str) -> None:
     runtime = built[-1]
     http, grpc = SERVICES[svc]
     assert f"EXPOSE {http} {grpc}" in runtime
-    assert runtime[-1] == f'CMD ["python", "-m", "services.{svc}"]'
+    assert runtime[-1] == f'CMD ["python", "-m", "services.{svc}", "serve"]'
     assert f"127.0.0.1:{grpc}" in "\n".join(runtime), "HEALTHCHECK probes the gRPC health service"
 
 

@@ -171,3 +171,22 @@ def test_every_command_has_exactly_one_handler() -> None:
         if isinstance(c, type) and issubclass(c, Command) and c.__subclasses__() == []
     }
     assert set(HANDLERS) == concrete
+
+
+def test_record_validation_ends_its_read_before_asking_the_registry() -> None:
+    h = Handlers()
+    project_id = h.create()
+    h.handle(commands.RequestValidation(actor=PROPONENT, project_id=project_id))
+    commits_when_asked: list[int] = []
+    ask = h.registry.get_organization
+
+    def get_organization(organization_id: str, token: str | None) -> object:
+        commits_when_asked.append(h.uow.commits)
+        return ask(organization_id, token)
+
+    h.registry.get_organization = get_organization  # type: ignore[method-assign,assignment]
+    before = h.uow.commits
+    h.handle(commands.RecordValidation(actor=VERIFIER, project_id=project_id, outcome=ValidationOutcome.APPROVED))
+    # The read committed (released its locks) before the call; the step committed once more after it.
+    assert commits_when_asked == [before + 1]
+    assert h.uow.commits == before + 2

@@ -4,7 +4,7 @@ and a few actors and set-up commands (no database)."""
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from carbon_runtime.vocabulary import CreditBasis, CreditCategory, CreditType
@@ -51,7 +51,6 @@ class World:
     proponent_account: str = ""
     buyer_account: str = ""
     batch: str = ""
-    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def balance(self, account_id: str) -> int:
         return sum(

@@ -518,7 +518,7 @@ export const en: Record<MessageKey, string> = {
   'ret.beneficiary': 'Beneficiary',
   'ret.purpose': 'Purpose',
   'ret.year': 'Claim year',
-  'ret.ndc': "Counts toward Japan's NDC",
+  'ret.ndc': "Toward Japan's NDC",
   'ret.certificate': 'Certificate',
   'ret.certificateLink': 'Certificate {id}',
 

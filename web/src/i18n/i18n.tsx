@@ -24,6 +24,8 @@ export interface I18n {
   money: (n: number | string | null | undefined, currency: string) => string;
   percent: (ratio: number) => string;
   date: (isoDate: string | null | undefined) => string;
+  /** A vintage: the year when it is one whole calendar year, else the date range. */
+  vintage: (start: string, end: string) => string;
   dateTime: (iso: string | null | undefined) => string;
   country: (code: string | null | undefined) => string;
 }
@@ -95,6 +97,10 @@ export function makeI18n(lang: Lang): I18n {
       if (!iso) return '–';
       const d = new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso);
       return Number.isNaN(d.getTime()) ? iso : dateFmt.format(d);
+    },
+    vintage: (start, end) => {
+      if (start.slice(5) === '01-01' && end.slice(5) === '12-31' && start.slice(0, 4) === end.slice(0, 4)) return start.slice(0, 4);
+      return `${start ? dateFmt.format(new Date(`${start}T00:00:00Z`)) : '–'} – ${end ? dateFmt.format(new Date(`${end}T00:00:00Z`)) : '–'}`;
     },
     dateTime: (iso) => {
       if (!iso) return '–';

@@ -57,18 +57,24 @@ function PriceIndex({ prices, i }: { prices: PricePoint[]; i: I18n }) {
   const multiCurrency = new Set(series.map((s) => s.currency)).size > 1;
   const name = (s: { category: string; currency: string }) =>
     `${te('CreditCategory', s.category, true)}${multiCurrency ? ` (${s.currency})` : ''}`;
+  // One category per trading day (JST), so the axis never shows hours or repeats a day.
+  const days = [...new Set(prices.map((p) => p.day))].sort();
   const option: ChartOption = {
     grid: { left: 16, right: 24, top: 48, bottom: 24, containLabel: true },
     legend: { top: 0, type: 'plain' },
     tooltip: { trigger: 'axis' },
-    xAxis: { type: 'time', axisLabel: { hideOverlap: true, formatter: (v: number) => date(new Date(v).toISOString().slice(0, 10)) } },
+    xAxis: { type: 'category', data: days.map((d) => date(d)), axisLabel: { hideOverlap: true } },
     yAxis: { type: 'value', scale: true, axisLabel: { formatter: (v: number) => i.num(v, 0) } },
     series: series.map((s) => ({
       type: 'line' as const,
       name: name(s),
       showSymbol: true,
       symbolSize: 6,
-      data: s.points.map((p) => [p.day, Number(p.vwap)]),
+      connectNulls: true,
+      data: days.map((d) => {
+        const point = s.points.find((p) => p.day === d);
+        return point ? Number(point.vwap) : null;
+      }),
       tooltip: { valueFormatter: (v: unknown) => money(Number(v), s.currency) },
     })),
   };
@@ -133,6 +139,7 @@ function InstrumentDetail({ instrument, i }: { instrument: Instrument; i: I18n }
         // ECharts order: open, close, low, high. Rising days green, falling orange (colour-blind safe).
         data: bars.map((b) => [Number(b.open), Number(b.close), Number(b.low), Number(b.high)]),
         itemStyle: { color: '#009E73', color0: '#D55E00', borderColor: '#00795a', borderColor0: '#a84400' },
+        barMaxWidth: 28,
         xAxisIndex: 0,
         yAxisIndex: 0,
       },
@@ -141,6 +148,7 @@ function InstrumentDetail({ instrument, i }: { instrument: Instrument; i: I18n }
         name: t('market.volume'),
         data: bars.map((b) => b.volume),
         itemStyle: { color: '#0072B2' },
+        barMaxWidth: 28,
         xAxisIndex: 1,
         yAxisIndex: 1,
         tooltip: { valueFormatter: (v: unknown) => tonnes(Number(v)) },

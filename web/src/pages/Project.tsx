@@ -120,7 +120,7 @@ export default function ProjectPage() {
       rowHeader: true,
       cell: (b) => <Link to={`/${lang}/batches/${encodeURIComponent(b.id)}`}>{b.id}</Link>,
     },
-    { key: 'vintage', header: t('batch.vintage'), cell: (b) => `${date(b.vintageStart)} – ${date(b.vintageEnd)}` },
+    { key: 'vintage', header: t('batch.vintage'), cell: (b) => i.vintage(b.vintageStart, b.vintageEnd) },
     {
       key: 'serials',
       header: t('batch.serialRange'),

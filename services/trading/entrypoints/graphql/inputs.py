@@ -23,11 +23,17 @@ class InstrumentCriteriaInput:
     corresponding_adjustment_required: bool | None = False
 
 
-@strawberry.input(description="One daily step: at a local time, switch phase (AUCTION uncrosses, then `then`).")
+@strawberry.input(
+    description="One daily step: at a local time, switch phase (AUCTION uncrosses, then moves to `nextPhase`)."
+)
 class SessionStepInput:
     at: str = strawberry.field(description='Local time "HH:MM".')
     phase: str = strawberry.field(description="PRE_OPEN, AUCTION, CONTINUOUS or CLOSED.")
-    then: str | None = None
+    # Not `then`: JavaScript treats any object with a `then` property as a promise, so gateways and
+    # clients written in JavaScript choke on such variables (issue 22).
+    next_phase: str | None = strawberry.field(
+        default=None, description="The phase after an AUCTION step's uncross (CONTINUOUS or CLOSED)."
+    )
 
 
 @strawberry.input

@@ -64,7 +64,7 @@ def criteria(c: InstrumentCriteriaInput) -> InstrumentCriteria:
 
 def schedule(s: SessionScheduleInput) -> commands.ScheduleSpec:
     return commands.ScheduleSpec(
-        steps=tuple(commands.ScheduleStepSpec(step.at, step.phase, step.then) for step in s.steps),
+        steps=tuple(commands.ScheduleStepSpec(step.at, step.phase, step.next_phase) for step in s.steps),
         utc_offset_minutes=s.utc_offset_minutes,
     )
 

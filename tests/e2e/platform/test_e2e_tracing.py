@@ -18,7 +18,7 @@ import grpc
 import pytest
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
-from tests.e2e.test_e2e_platform import World
+from tests.e2e.platform.support import World
 from tests.support.gql import Gql
 from tooling.devstack import SERVICES, DevStack, StackConfig, free_port
 

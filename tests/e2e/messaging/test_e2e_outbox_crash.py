@@ -33,7 +33,7 @@ def _start_registry(config: StackConfig, extra: dict[str, str]) -> subprocess.Po
     subprocess.run([sys.executable, "-m", "services.registry", "migrate"], env=env, check=True, cwd=ROOT)
     log = open(config.var_dir / "registry.log", "ab")  # noqa: SIM115
     return subprocess.Popen(
-        [sys.executable, "-m", "services.registry"],
+        [sys.executable, "-m", "services.registry", "serve"],
         env=env,
         cwd=ROOT,
         stdout=log,
