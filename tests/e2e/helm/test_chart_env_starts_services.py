@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,15 +47,29 @@ def _service_env(docs: list[dict[str, Any]], service: str) -> dict[str, str]:
     return env
 
 
+@pytest.fixture(scope="module")
+def dev_docs() -> list[dict[str, Any]]:
+    """The chart rendered with the dev values (once for the module)."""
+    return list(helm_check.render("values-dev.yaml"))
+
+
+@pytest.fixture(scope="module")
+def broker() -> Iterator[LocalBroker]:
+    """One broker for the module: each service only needs one to reach ready."""
+    b = LocalBroker(port=free_port())
+    b.start()
+    yield b
+    b.stop()
+
+
 @pytest.mark.parametrize("service", SERVICES)
-def test_service_reaches_ready_with_the_chart_environment(service: str, tmp_path: Path) -> None:
-    docs = helm_check.render("values-dev.yaml")
-    env = _service_env(docs, service)
+def test_service_reaches_ready_with_the_chart_environment(
+    service: str, dev_docs: list[dict[str, Any]], broker: LocalBroker, tmp_path: Path
+) -> None:
+    env = _service_env(dev_docs, service)
     p = service.upper() + "_"
     expected = {f"{p}HTTP_PORT", f"{p}GRPC_PORT", f"{p}DATABASE_URL", f"{p}KAFKA_BOOTSTRAP_SERVERS", f"{p}ENVIRONMENT"}
     assert expected <= env.keys()
-    broker = LocalBroker(port=free_port())
-    broker.start()
     # Only cluster addresses are swapped for this machine's; every other variable is the chart's.
     env[f"{p}DATABASE_URL"] = f"sqlite:///{tmp_path / 'svc.db'}"
     env[f"{p}KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap
@@ -92,4 +107,3 @@ def test_service_reaches_ready_with_the_chart_environment(service: str, tmp_path
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=15)
-        broker.stop()

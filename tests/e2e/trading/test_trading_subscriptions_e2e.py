@@ -2,7 +2,7 @@
 /graphql, the gateway subscribes to the trading subgraph (SSE as well), and orders placed through
 the public API push trades and book updates to the client.
 
-One dev stack (broker, four services, gateway) on free ports, as tests/e2e/test_e2e_platform.py runs
+One dev stack (broker, four services, gateway) on free ports, as tests/e2e/platform/test_e2e_platform.py runs
 it, with a short upstream timeout to prove that subscriptions are exempt from it.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_e2e_platform import ADMIN, World
+from tests.e2e.platform.support import ADMIN, World
 from tests.integration.trading.test_trading_subscriptions import BOOK, TRADES, SseStream
 from tests.support.gql import Gql
 from tooling.devstack import DevStack, StackConfig

@@ -1,0 +1,2 @@
+def test_guard(database_url: str) -> None:
+    pass
