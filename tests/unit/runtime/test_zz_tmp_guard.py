@@ -1,2 +1,0 @@
-def test_guard(database_url: str) -> None:
-    pass
