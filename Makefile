@@ -14,7 +14,7 @@ PYTEST_WORKERS ?= 2
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock requirements-tools.lock gateway/package-lock.json protos/package-lock.json tests/http-audit/package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: help setup protos lint test test-pytest test-fast dev supergraph bench clean helm-check import-sample token
+.PHONY: help setup protos lint test test-pytest test-fast dev supergraph bench clean helm-check import-sample token web web-test chromium
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -48,8 +48,8 @@ lint: protos ## ruff + mypy --strict + import-linter + buf lint
 
 # lint and helm-check run beside pytest: most of pytest's time is spent waiting (for PostgreSQL, for
 # processes to start), which leaves a core for them. Each step's output is printed when it ends.
-test: ## every test: lint, helm-check, and pytest (unit, PostgreSQL + SQLite integration, e2e, contract, helm)
-	$(MAKE) --no-print-directory -j3 --output-sync=target lint helm-check test-pytest
+test: ## every test: lint, helm-check, pytest (unit, PostgreSQL + SQLite integration, e2e, contract, helm), explorer
+	$(MAKE) --no-print-directory -j3 --output-sync=target lint helm-check test-pytest web-test
 
 test-pytest: protos ## every pytest test (unit, integration, e2e), without lint and helm-check
 	$(PYTEST) tests
@@ -57,7 +57,7 @@ test-pytest: protos ## every pytest test (unit, integration, e2e), without lint 
 test-fast: protos ## tests without the end-to-end ones
 	$(PYTEST) -m "not e2e" tests
 
-dev: protos ## run the whole platform locally (broker, four services, gateway); Ctrl-C stops it
+dev: protos web ## run the whole platform locally (broker, four services, gateway, explorer); Ctrl-C stops it
 	$(PY) scripts/devstack.py
 
 supergraph: protos ## compose the four subgraphs into gateway/supergraph.graphql (committed)
@@ -79,3 +79,21 @@ token: setup ## print a dev token: make token ARGS="--sub alice --org ORG --role
 clean: ## remove generated code, caches and local data (var/)
 	rm -rf gen var .mypy_cache .ruff_cache .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -prune -not -path './.venv/*' -not -path './node_modules/*' -exec rm -rf {} +
+
+WEB_SRC := $(shell find web/src web/public web/server -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package.json
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
+	cd web && npm run build && npm run size
+
+web: web/dist/index.html ## build the public explorer into web/dist (tsc, vite, bundle-size budget)
+
+# Browser tests drive Debian's Chromium (Playwright's own browser downloads are not reachable);
+# installed once, as root, when missing.
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic; }
+
+web-test: web chromium ## explorer: vitest, then Playwright in Debian's Chromium
+	cd web && npm test
