@@ -14,7 +14,7 @@ PYTEST_WORKERS ?= 2
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock requirements-tools.lock gateway/package-lock.json protos/package-lock.json tests/http-audit/package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: help setup protos lint test test-pytest test-fast dev supergraph bench clean helm-check import-sample token web web-test chromium
+.PHONY: help setup protos lint test test-pytest test-fast dev supergraph bench clean helm-check import-sample token web web-test chromium envelope
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -51,7 +51,9 @@ lint: protos ## ruff + mypy --strict + import-linter + buf lint
 test: ## every test: lint, helm-check, pytest (unit, PostgreSQL + SQLite integration, e2e, contract, helm), explorer
 	$(MAKE) --no-print-directory -j3 --output-sync=target lint helm-check test-pytest web-test
 
-test-pytest: protos ## every pytest test (unit, integration, e2e), without lint and helm-check
+# web: the e2e test of `make dev` runs `make dev`, which builds the explorer when it is stale; built
+# here first, it is never built twice at once (make test builds it for web-test at the same time).
+test-pytest: protos web ## every pytest test (unit, integration, e2e), without lint and helm-check
 	$(PYTEST) tests
 
 test-fast: protos ## tests without the end-to-end ones
@@ -59,6 +61,9 @@ test-fast: protos ## tests without the end-to-end ones
 
 dev: protos web ## run the whole platform locally (broker, four services, gateway, explorer); Ctrl-C stops it
 	$(PY) scripts/devstack.py
+
+envelope: setup ## add every service's new events to EventEnvelope's oneof (commit it; numbers never move)
+	$(PY) scripts/gen_envelope.py
 
 supergraph: protos ## compose the four subgraphs into gateway/supergraph.graphql (committed)
 	$(PY) scripts/dump_sdl.py gateway/subgraphs

@@ -15,9 +15,11 @@ skipped, nothing written, the event id not claimed).
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import threading
 import time
+import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -32,13 +34,12 @@ from carbon.trading.v1 import events_pb2 as trading_events
 from google.protobuf.message import DecodeError
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from carbon_runtime.messaging import decoding
 from carbon_runtime.messaging.bus import MessageBus
 from carbon_runtime.messaging.kafka import ConsumedRecord, KafkaConsumerLoop
 from carbon_runtime.ops import telemetry
 from carbon_runtime.vocabulary import (
-    AccountKind,
     Authorization,
-    CancellationPurpose,
     CreditBasis,
     CreditCategory,
     CreditType,
@@ -151,16 +152,11 @@ def _accounting(a: registry_types.TransferAccounting, *, batch_id: str, quantity
     )
 
 
-# One decoder per projected event type: (proto payload, the envelope's occurred_at) -> domain event.
+# Hand-written decoders, only for events whose proto and domain shapes differ (a renamed field, a field
+# taken from a nested message): (proto payload, the envelope's occurred_at) -> domain event. Every other
+# consumed event is decoded by field name (carbon_runtime.messaging.decoding) into the class of the same
+# name in domain/events.ConsumedEvent, so consuming a new event takes its dataclass and its projection.
 Decoder = Callable[[Any, datetime], ev.ConsumedEvent]
-
-
-def _organization_created(p: registry_events.OrganizationCreated, at: datetime) -> ev.OrganizationCreated:
-    return ev.OrganizationCreated(p.organization_id, p.name, p.country, p.accredited_verifier)
-
-
-def _account_opened(p: registry_events.AccountOpened, at: datetime) -> ev.AccountOpened:
-    return ev.AccountOpened(p.account_id, p.organization_id, _enum(AccountKind, registry_types.AccountKind, p.kind))
 
 
 def _batch_minted(p: registry_events.BatchMinted, at: datetime) -> ev.BatchMinted:
@@ -221,58 +217,6 @@ def _credits_retired(p: registry_events.CreditsRetired, at: datetime) -> ev.Cred
     )
 
 
-def _credits_cancelled(p: registry_events.CreditsCancelled, at: datetime) -> ev.CreditsCancelled:
-    return ev.CreditsCancelled(
-        cancellation_id=p.cancellation_id,
-        batch_id=p.batch_id,
-        account_id=p.account_id,
-        organization_id=p.organization_id,
-        quantity_t=p.quantity_t,
-        serial_ranges=tuple(p.serial_ranges),
-        purpose=_enum(CancellationPurpose, registry_types.CancellationPurpose, p.purpose),
-        beneficiary=p.beneficiary,
-        cancelled_at=_instant(p.cancelled_at, at),
-    )
-
-
-def _credits_used_for_ndc(p: registry_events.CreditsUsedForNdc, at: datetime) -> ev.CreditsUsedForNdc:
-    return ev.CreditsUsedForNdc(
-        ndc_use_id=p.ndc_use_id,
-        batch_id=p.batch_id,
-        account_id=p.account_id,
-        organization_id=p.organization_id,
-        quantity_t=p.quantity_t,
-        serial_ranges=tuple(p.serial_ranges),
-        ndc_country=p.ndc_country,
-        ndc_year=p.ndc_year,
-        used_at=_instant(p.used_at, at),
-    )
-
-
-def _buffer_cancelled(p: registry_events.BufferCancelled, at: datetime) -> ev.BufferCancelled:
-    return ev.BufferCancelled(
-        cancellation_id=p.cancellation_id,
-        batch_id=p.batch_id,
-        buffer_account_id=p.buffer_account_id,
-        quantity_t=p.quantity_t,
-        blocks=_blocks(p.blocks),
-        serial_ranges=tuple(p.serial_ranges),
-        reversal_id=p.reversal_id,
-        reason=p.reason,
-        cancelled_at=at,
-    )
-
-
-def _project_created(p: issuance_events.ProjectCreated, at: datetime) -> ev.ProjectCreated:
-    return ev.ProjectCreated(
-        project_id=p.project_id,
-        name=p.name,
-        country=p.country,
-        proponent_organization_id=p.proponent_organization_id,
-        crediting_period_start=_optional_date(p.crediting_period_start, "crediting_period_start"),
-    )
-
-
 def _project_registered(p: issuance_events.ProjectRegistered, at: datetime) -> ev.ProjectRegistered:
     registered_on = _optional_date(p.registered_on, "registered_on") or at.date()
     return ev.ProjectRegistered(project_id=p.project_id, registered_on=registered_on)
@@ -292,21 +236,6 @@ def _credits_issued(p: issuance_events.CreditsIssued, at: datetime) -> ev.Credit
         holder_account_id=p.holder_account_id,
         issued_at=at,
     )
-
-
-def _reversal_reported(p: issuance_events.ReversalReported, at: datetime) -> ev.ReversalReported:
-    return ev.ReversalReported(
-        reversal_id=p.reversal_id,
-        project_id=p.project_id,
-        batch_id=p.batch_id,
-        reversed_quantity_t=p.reversed_quantity_t,
-        occurred_on=_date(p.occurred_on, "occurred_on"),
-        description=p.description,
-    )
-
-
-def _instrument_created(p: trading_events.InstrumentCreated, at: datetime) -> ev.InstrumentCreated:
-    return ev.InstrumentCreated(p.instrument_id, p.name, p.currency)
 
 
 def _trade_executed(p: trading_events.TradeExecuted, at: datetime) -> ev.TradeExecuted:
@@ -334,20 +263,12 @@ def _trade_settled(p: trading_events.TradeSettled, at: datetime) -> ev.TradeSett
 
 
 DECODERS: dict[str, Decoder] = {
-    "carbon.registry.v1.OrganizationCreated": _organization_created,
-    "carbon.registry.v1.AccountOpened": _account_opened,
     "carbon.registry.v1.BatchMinted": _batch_minted,
     "carbon.registry.v1.CreditsTransferred": _credits_transferred,
     "carbon.registry.v1.CreditsSettled": _credits_settled,
     "carbon.registry.v1.CreditsRetired": _credits_retired,
-    "carbon.registry.v1.CreditsCancelled": _credits_cancelled,
-    "carbon.registry.v1.CreditsUsedForNdc": _credits_used_for_ndc,
-    "carbon.registry.v1.BufferCancelled": _buffer_cancelled,
-    "carbon.issuance.v1.ProjectCreated": _project_created,
     "carbon.issuance.v1.ProjectRegistered": _project_registered,
     "carbon.issuance.v1.CreditsIssued": _credits_issued,
-    "carbon.issuance.v1.ReversalReported": _reversal_reported,
-    "carbon.trading.v1.InstrumentCreated": _instrument_created,
     "carbon.trading.v1.TradeExecuted": _trade_executed,
     "carbon.trading.v1.TradeSettled": _trade_settled,
 }
@@ -366,14 +287,33 @@ def decode(env: Envelope, *, position: int | None = None) -> ProjectEvent:
         raise MalformedEventError(f"event {env.event_id}: event_type {env.event_type} does not match its payload")
     # An envelope without a time is stamped on arrival (never seen from this platform's producers).
     occurred_at = _instant(env.occurred_at, datetime.now(UTC))
-    decoder = DECODERS.get(env.event_type)
     return ProjectEvent(
         event_id=env.event_id,
         source=env.producer or "unknown",
         occurred_at=occurred_at,
-        event=None if decoder is None else decoder(payload, occurred_at),
+        event=_decode_payload(env.event_type, payload, occurred_at),
         position=position,
     )
+
+
+@functools.cache
+def _consumed_by_name() -> dict[str, type[Any]]:
+    return {cls.__name__: cls for cls in typing.get_args(ev.ConsumedEvent)}
+
+
+def _decode_payload(event_type: str, payload: Any, occurred_at: datetime) -> ev.ConsumedEvent | None:
+    """The domain event reporting projects for this payload, or None for an event it does not project."""
+    decoder = DECODERS.get(event_type)
+    if decoder is not None:
+        return decoder(payload, occurred_at)
+    cls = _consumed_by_name().get(event_type.rsplit(".", 1)[-1])
+    if cls is None:
+        return None
+    try:
+        event: ev.ConsumedEvent = decoding.decode_as(cls, payload, occurred_at)
+    except decoding.MalformedEventError as exc:
+        raise MalformedEventError(str(exc)) from exc
+    return event
 
 
 # --- applying ----------------------------------------------------------------------------------------
