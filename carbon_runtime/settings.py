@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "dev-only-insecure-secret"
 DEV_SERVICE_SECRET = "dev-only-insecure-service-secret"
+MIN_PRODUCTION_SECRET_BYTES = 32
 
 
 class AuthSettings(BaseSettings):
@@ -96,9 +97,24 @@ class ServiceSettings(BaseSettings):
                 )
             if self.auth.service_secret == DEV_SERVICE_SECRET:
                 raise ValueError("production mode refuses the dev service secret: set CARBON_SERVICE_SECRET")
+            # HS256 with a short secret can be brute-forced offline from any one service token.
+            if len(self.auth.service_secret.encode()) < MIN_PRODUCTION_SECRET_BYTES:
+                raise ValueError(
+                    f"production mode needs a CARBON_SERVICE_SECRET of at least {MIN_PRODUCTION_SECRET_BYTES} bytes"
+                )
             if not self.auth.jwks_url or not self.auth.oidc_issuer:
                 raise ValueError("production mode needs CARBON_OIDC_ISSUER and CARBON_JWKS_URL")
         return self
+
+    def require_gateway_secret(self) -> None:
+        """Serving HTTP in production needs the gateway secret: without it a subgraph would serve
+        anyone who reaches its port, skipping the gateway's limits. Checked when the HTTP app is
+        built (not for `migrate`, which serves nothing), by the service itself, not only the chart."""
+        secret = self.auth.gateway_secret
+        if self.is_production and (not secret or len(secret.encode()) < MIN_PRODUCTION_SECRET_BYTES):
+            raise ValueError(
+                f"production mode needs a CARBON_GATEWAY_SECRET of at least {MIN_PRODUCTION_SECRET_BYTES} bytes"
+            )
 
     @property
     def is_production(self) -> bool:

@@ -30,11 +30,28 @@ def _mods() -> tuple[Any, Any, Any]:
 
 
 def register_event_log(server: Any, engine: Engine, tables: OutboxTables, producer: str) -> str:
-    """Add the EventLog service to a grpc.aio server; returns its full service name."""
+    """Add the EventLog service to a grpc.aio server; returns its full service name.
+
+    The log holds every order, trade, transfer, trusted-account list and suspension, so only a
+    platform service may read it: a SERVICE token minted for this producer (its audience). The
+    interceptor has already refused calls without a valid token."""
+    from carbon_runtime.errors import DomainError, ErrorCode
+    from carbon_runtime.transport.grpc_runtime import current_principal
+
     pb2, pb2_grpc, env_pb2 = _mods()
+
+    def _require_reader() -> None:
+        p = current_principal()
+        if not p.has_role("SERVICE"):
+            raise DomainError(ErrorCode.FORBIDDEN, "NOT_AUTHORIZED", "the event log is readable by platform services only")
+        if p.audience != producer:
+            raise DomainError(
+                ErrorCode.FORBIDDEN, "WRONG_AUDIENCE", f"the event log needs a service token issued for {producer}"
+            )
 
     class EventLogServicer(pb2_grpc.EventLogServicer):  # type: ignore[misc, name-defined]
         async def Replay(self, request: Any, context: Any) -> AsyncIterator[Any]:  # noqa: N802 - gRPC name
+            _require_reader()
             position = int(request.from_position)
             remaining = int(request.limit) or None
             types = list(request.event_types)
@@ -54,6 +71,7 @@ def register_event_log(server: Any, engine: Engine, tables: OutboxTables, produc
                     remaining -= len(rows)
 
         async def Head(self, request: Any, context: Any) -> Any:  # noqa: N802 - gRPC name
+            _require_reader()
             pos = await asyncio.to_thread(head_position, engine, tables)
             return pb2.HeadResponse(position=pos, producer=producer)
 
@@ -62,14 +80,23 @@ def register_event_log(server: Any, engine: Engine, tables: OutboxTables, produc
 
 
 def replay_from(
-    target: str, from_position: int = 0, *, timeout_s: float = 60.0, tls: ClientTls | None = None
+    target: str,
+    from_position: int = 0,
+    *,
+    timeout_s: float = 60.0,
+    tls: ClientTls | None = None,
+    token: str | None = None,
 ) -> Iterator[tuple[int, Any]]:
     """Stream (position, envelope) from a peer's event log (synchronous client). The channel uses
-    `tls`, else the process's client TLS (see grpc_runtime.open_channel)."""
+    `tls`, else the process's client TLS (see grpc_runtime.open_channel). `token`: a SERVICE token
+    whose audience is the producing service (issue_service_token(..., audience=producer)); the
+    producer refuses anything else."""
     from carbon_runtime.transport.grpc_runtime import open_channel
 
     pb2, pb2_grpc, _ = _mods()
+    metadata = [("authorization", f"Bearer {token}")] if token else []
     with open_channel(target, tls=tls) as channel:
         stub = pb2_grpc.EventLogStub(channel)
-        for item in stub.Replay(pb2.ReplayRequest(from_position=from_position), timeout=timeout_s):
+        request = pb2.ReplayRequest(from_position=from_position)
+        for item in stub.Replay(request, timeout=timeout_s, metadata=metadata):
             yield int(item.position), item.envelope

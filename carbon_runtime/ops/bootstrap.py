@@ -70,7 +70,7 @@ def build_core(settings: ServiceSettings, outbox: OutboxTables, *, configure_pro
         # the service's client TLS; without it, mTLS on the peers' servers would lock it out.
         configure_client_tls(client_tls(settings))
     engine = make_engine(settings.database_url)
-    verifier = TokenVerifier(settings.auth, production=settings.is_production)
+    verifier = TokenVerifier(settings.auth, production=settings.is_production, service_name=settings.service_name)
     core = Core(settings=settings, engine=engine, outbox=outbox, verifier=verifier, relay=None)
     if settings.kafka_bootstrap_servers:
         publisher = KafkaPublisher(

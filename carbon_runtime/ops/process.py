@@ -44,6 +44,7 @@ class ServiceProcess:
             service_names=self.grpc_service_names,
             max_message_bytes=s.grpc_max_message_bytes,
             tls=server_tls(s),
+            reflection_enabled=not s.is_production,
         )
         await grpc_server.start()
         for w in self.workers:

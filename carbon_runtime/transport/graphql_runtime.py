@@ -15,6 +15,7 @@ checks this (tests/e2e/gateway/test_graphql_over_http_audit.py).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -255,6 +256,18 @@ class GraphQLOverHTTPRouter(GraphQLRouter[RequestContext, None]):
         return response
 
 
+def _client_address(request: Request, *, trust_forwarded: bool) -> str:
+    """The client's address for per-client limits. Behind the gateway every request comes from the
+    gateway's own address, so anonymous callers would share one bucket; the gateway forwards the
+    address it saw in X-Forwarded-For, trusted only on requests that proved to come from it."""
+    if trust_forwarded:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        first = forwarded.split(",")[0].strip()
+        if first:
+            return first
+    return request.client.host if request.client else "unknown"
+
+
 def create_http_app(
     settings: ServiceSettings,
     schema: strawberry.federation.Schema,
@@ -263,13 +276,18 @@ def create_http_app(
     ready_check: Callable[[], bool],
     extras: dict[str, Any] | None = None,
 ) -> FastAPI:
+    settings.require_gateway_secret()
     app = FastAPI(title=f"carbon {settings.service_name}", docs_url=None, redoc_url=None, openapi_url=None)
     shared_extras = extras or {}
 
     async def get_context(request: Request, response: Response) -> RequestContext:
         ctx = RequestContext(extras=shared_extras)
+        verified = getattr(request.state, "principal", None)
+        if isinstance(verified, Principal):
+            ctx._principal = verified
+            return ctx
         try:
-            ctx._principal = verifier.from_authorization(request.headers.get("authorization"))
+            ctx._principal = await verifier.from_authorization_async(request.headers.get("authorization"))
         except DomainError as err:
             ctx._auth_error = err
         return ctx
@@ -291,14 +309,34 @@ def create_http_app(
 
     limiter = TokenBucketLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
 
+    def _error(status: int, message: str, code: str, reason: str | None = None) -> JSONResponse:
+        extensions = {"code": code, **({"reason": reason} if reason else {})}
+        return JSONResponse({"errors": [{"message": message, "extensions": extensions}]}, status_code=status)
+
     @app.middleware("http")
     async def limits_and_tracing(request: Request, call_next: Callable[[Request], Any]) -> Any:
         if request.url.path == "/graphql":
+            secret = settings.auth.gateway_secret
+            # Constant-time: a byte-by-byte comparison would leak the secret's prefix through timing.
+            from_gateway = bool(secret) and hmac.compare_digest(
+                request.headers.get("x-gateway-secret", "").encode(), (secret or "").encode()
+            )
+            if settings.is_production and not from_gateway:
+                return _error(403, "requests must come through the gateway", "FORBIDDEN")
             auth_header = request.headers.get("authorization")
+            if auth_header:
+                # An invalid or expired token is refused at once, before any resolver: it is never
+                # served as anonymous (not even public fields).
+                try:
+                    request.state.principal = await verifier.from_authorization_async(auth_header)
+                except DomainError as err:
+                    # 200 like every other GraphQL error (application/json), so the gateway passes
+                    # the error and its code on to the client instead of reporting a failed subgraph.
+                    return _error(200, err.message, "UNAUTHENTICATED", err.reason)
             client = (
                 "t:" + hashlib.sha256(auth_header.encode()).hexdigest()
                 if auth_header
-                else "a:" + (request.client.host if request.client else "unknown")
+                else "a:" + _client_address(request, trust_forwarded=from_gateway)
             )
             if not limiter.allow(client):
                 return JSONResponse(
@@ -312,24 +350,6 @@ def create_http_app(
             return JSONResponse(
                 {"errors": [{"message": "request body too large", "extensions": {"code": "INVALID_ARGUMENT"}}]},
                 status_code=413,
-            )
-        secret = settings.auth.gateway_secret
-        if (
-            settings.is_production
-            and secret
-            and request.url.path == "/graphql"
-            and request.headers.get("x-gateway-secret") != secret
-        ):
-            return JSONResponse(
-                {
-                    "errors": [
-                        {
-                            "message": "requests must come through the gateway",
-                            "extensions": {"code": "FORBIDDEN"},
-                        }
-                    ]
-                },
-                status_code=403,
             )
         carrier = {k: v for k, v in request.headers.items() if k in ("traceparent", "tracestate")}
         with telemetry.span_from_carrier(

@@ -90,8 +90,14 @@ def status_to_domain_error(exc: grpc.RpcError) -> DomainError:
     return DomainError(ErrorCode.UNAVAILABLE, "DEPENDENCY_FAILED", "a platform service failed; retry")
 
 
+# The only methods served without a token: Kubernetes probes cannot carry one. Everything else,
+# reflection and the event log included, needs a valid bearer token (missing metadata is refused,
+# never treated as anonymous: anyone who reaches a gRPC port would otherwise read the event logs).
+PUBLIC_GRPC_PREFIXES: tuple[str, ...] = ("/grpc.health.v1.",)
+
+
 class CarbonServerInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, verifier: TokenVerifier, public_prefixes: Sequence[str] = ("/grpc.",)) -> None:
+    def __init__(self, verifier: TokenVerifier, public_prefixes: Sequence[str] = PUBLIC_GRPC_PREFIXES) -> None:
         self.verifier = verifier
         self.public_prefixes = tuple(public_prefixes)
 
@@ -102,9 +108,12 @@ class CarbonServerInterceptor(grpc.aio.ServerInterceptor):
             return handler
         verifier = self.verifier
 
-        def _enter(context: Any) -> tuple[dict[str, str], contextvars.Token[Principal]]:
+        async def _enter(context: Any) -> tuple[dict[str, str], contextvars.Token[Principal]]:
             md = {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
-            principal = verifier.from_authorization(md.get("authorization"))
+            header = md.get("authorization")
+            if not header:
+                raise DomainError(ErrorCode.UNAUTHENTICATED, "UNAUTHENTICATED", "this method needs a bearer token")
+            principal = await verifier.from_authorization_async(header)
             return md, _principal.set(principal)
 
         if handler.unary_unary is not None:
@@ -114,7 +123,7 @@ class CarbonServerInterceptor(grpc.aio.ServerInterceptor):
                 md = {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
                 with telemetry.span_from_carrier(method, md, SpanKind.SERVER, **{"rpc.system": "grpc"}):
                     try:
-                        _, token = _enter(context)
+                        _, token = await _enter(context)
                         try:
                             return await inner_uu(request, context)
                         finally:
@@ -134,7 +143,7 @@ class CarbonServerInterceptor(grpc.aio.ServerInterceptor):
                 md = {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
                 with telemetry.span_from_carrier(method, md, SpanKind.SERVER, **{"rpc.system": "grpc"}):
                     try:
-                        _, token = _enter(context)
+                        _, token = await _enter(context)
                         try:
                             async for item in inner_us(request, context):
                                 yield item
@@ -145,6 +154,44 @@ class CarbonServerInterceptor(grpc.aio.ServerInterceptor):
 
             return grpc.unary_stream_rpc_method_handler(
                 unary_stream,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.stream_stream is not None:
+            # Client-streaming kinds (reflection is one) get the same token check before they run.
+            inner_ss = handler.stream_stream
+
+            async def stream_stream(request_iterator: Any, context: Any) -> AsyncIterator[Any]:
+                try:
+                    _, token = await _enter(context)
+                    try:
+                        async for item in inner_ss(request_iterator, context):
+                            yield item
+                    finally:
+                        _principal.reset(token)
+                except DomainError as err:
+                    await _abort(context, err)
+
+            return grpc.stream_stream_rpc_method_handler(
+                stream_stream,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.stream_unary is not None:
+            inner_su = handler.stream_unary
+
+            async def stream_unary(request_iterator: Any, context: Any) -> Any:
+                try:
+                    _, token = await _enter(context)
+                    try:
+                        return await inner_su(request_iterator, context)
+                    finally:
+                        _principal.reset(token)
+                except DomainError as err:
+                    await _abort(context, err)
+
+            return grpc.stream_unary_rpc_method_handler(
+                stream_unary,
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
@@ -252,8 +299,10 @@ async def build_server(
     service_names: Sequence[str],
     max_message_bytes: int,
     tls: ServerTls | None = None,
+    reflection_enabled: bool = True,
 ) -> tuple[Any, Any, int]:
-    """Create (not start) a grpc.aio server with health and reflection. Returns (server, health, port)."""
+    """Create (not start) a grpc.aio server with health and (unless turned off: production) reflection.
+    Returns (server, health, port)."""
     from grpc_health.v1 import health, health_pb2, health_pb2_grpc
     from grpc_reflection.v1alpha import reflection
 
@@ -263,8 +312,10 @@ async def build_server(
     register(server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    names = [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME]
-    reflection.enable_server_reflection(names, server)
+    if reflection_enabled:
+        # Reflection lists every method; production turns it off (and it needs a token anyway).
+        names = [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME]
+        reflection.enable_server_reflection(names, server)
     if tls is not None:
         bound = server.add_secure_port(f"{host}:{port}", tls.credentials())
     else:

@@ -30,6 +30,11 @@ class RegistrySettings(ServiceSettings):
     untrusted_transfer_delay_s: int | None = Field(default=None, ge=0)
     # Transfers of more than this many tonnes wait for a second ACCOUNT_HOLDER; None: no approval.
     four_eyes_threshold_t: int | None = Field(default=None, ge=0)
+    # The rolling window over which four-eyes sums what leaves an account (transfers and sales).
+    four_eyes_window_s: int = Field(default=24 * 3600, ge=1)
+    # Selling (a Lock) needs ACCOUNT_HOLDER on the delivering account, not only TRADER; None: on in
+    # production, off in dev.
+    sell_requires_account_holder: bool | None = None
     # Wrong-organization attempts on an account within the window that suspend it; 0: never.
     max_failed_authorizations: int | None = Field(default=None, ge=0)
     failed_authorization_window_s: int = Field(default=3600, ge=1)
@@ -50,4 +55,8 @@ class RegistrySettings(ServiceSettings):
             four_eyes_threshold_t=self.four_eyes_threshold_t,
             max_failed_authorizations=pick(self.max_failed_authorizations, PRODUCTION_MAX_FAILED_AUTHORIZATIONS),
             failed_authorization_window_s=self.failed_authorization_window_s,
+            four_eyes_window_s=self.four_eyes_window_s,
+            sell_requires_account_holder=(
+                production if self.sell_requires_account_holder is None else self.sell_requires_account_holder
+            ),
         )

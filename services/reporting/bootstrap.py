@@ -19,6 +19,7 @@ from carbon_runtime.messaging.replay import register_event_log
 from carbon_runtime.ops.bootstrap import build_core, build_process
 from carbon_runtime.ops.process import ServiceProcess
 from carbon_runtime.transport.graphql_runtime import build_schema
+from carbon_runtime.transport.grpc_runtime import client_tls
 from services.reporting.adapters import tables
 from services.reporting.adapters.event_log_client import GrpcEventLog
 from services.reporting.adapters.issuance_client import IssuanceTotalsClient
@@ -41,10 +42,15 @@ def _schema(settings: ReportingSettings) -> strawberry.federation.Schema:
 
 
 def event_logs(settings: ReportingSettings) -> dict[str, GrpcEventLog]:
+    tls = client_tls(settings)
+    targets = {
+        "issuance": settings.issuance_grpc_target,
+        "registry": settings.registry_grpc_target,
+        "trading": settings.trading_grpc_target,
+    }
     return {
-        "issuance": GrpcEventLog(settings.issuance_grpc_target),
-        "registry": GrpcEventLog(settings.registry_grpc_target),
-        "trading": GrpcEventLog(settings.trading_grpc_target),
+        producer: GrpcEventLog(target, producer=producer, auth=settings.auth, tls=tls)
+        for producer, target in targets.items()
     }
 
 

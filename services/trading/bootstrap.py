@@ -1,9 +1,11 @@
 """Builds the trading process from its settings: database, outbox relay, registry client, one matching
-engine per instrument (rebuilt from the journal), the message bus, settlement and session workers,
-gRPC, GraphQL. Tests build the same bus with fakes (tests/support)."""
+engine per instrument (rebuilt from the journal), the message bus, settlement, session and forward
+workers, the Kafka consumer of issuance's and the registry's events (forward deliveries), gRPC, GraphQL.
+Tests build the same bus with fakes (tests/support)."""
 
 from __future__ import annotations
 
+import hmac
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -22,15 +24,17 @@ from services.trading.adapters.read_model import SqlReadModel
 from services.trading.adapters.registry_client import REGISTRY_SERVICE, GrpcRegistry
 from services.trading.adapters.unit_of_work import SqlUnitOfWork
 from services.trading.domain.session import Clock, SystemClock
+from services.trading.entrypoints import consumer
 from services.trading.entrypoints.app import TradingApp
 from services.trading.entrypoints.graphql import Mutation, Query, Subscription, schema_types
 from services.trading.entrypoints.grpc_server import TradingServicer
-from services.trading.entrypoints.workers import SessionWorker, SettlementWorker
+from services.trading.entrypoints.workers import ForwardWorker, SessionWorker, SettlementWorker
 from services.trading.service.handlers import HANDLERS
 from services.trading.service.markets import Markets
 from services.trading.service.messages import to_messages
 from services.trading.service.ports import RegistryPort
 from services.trading.service.rate_limit import RateLimiter
+from services.trading.service.report_otc_trade import OtcPolicy
 from services.trading.settings import TradingSettings
 
 
@@ -68,7 +72,10 @@ def build_app(
             "markets": markets,
             "registry": registry,
             "clock": clock,
-            "service_token": lambda: issue_service_token(settings.auth, settings.service_name),
+            "service_token": lambda: issue_service_token(settings.auth, settings.service_name, audience="registry"),
+            "otc_policy": OtcPolicy(settings.otc_price_band_pct, settings.otc_max_backdate_s),
+            # Registry lock ids are keyed hashes of order ids (not guessable from public data).
+            "lock_secret": hmac.new(settings.auth.service_secret.encode(), b"registry-lock-ids", "sha256").digest(),
             "rate_limiter": rate_limiter or RateLimiter(settings.order_rate_limit_per_s, settings.order_rate_burst),
             "wake_settlement": wake_settlement,
         },
@@ -95,6 +102,17 @@ def bootstrap(
     app = build_app(settings, core, registry, clock, wake_settlement=wake.set)
     core.workers.append(SettlementWorker(app.bus, settings.settlement_retry_interval_ms, wake=wake))
     core.workers.append(SessionWorker(app.bus, settings.session_poll_interval_ms))
+    core.workers.append(ForwardWorker(app.bus, settings.forward_poll_interval_ms))
+    if settings.kafka_bootstrap_servers:
+        # Minted batches drive forward deliveries; projects created tell who may offer forwards.
+        core.workers.append(
+            consumer.consumer(
+                settings.kafka_bootstrap_servers,
+                app.bus,
+                session_timeout_ms=settings.kafka_session_timeout_ms,
+                security=settings.kafka_options(),
+            )
+        )
     schema = build_schema(settings, Query, Mutation, types=schema_types(), subscription=Subscription)
     # Known up front: the process copies the names for health and reflection before registering.
     names = ["carbon.trading.v1.TradingService", "carbon.events.v1.EventLog"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from carbon_runtime.settings import ServiceSettings
@@ -23,3 +26,9 @@ class TradingSettings(ServiceSettings):
     settlement_retry_interval_ms: int = 1000
     # How often the session worker checks for due phase changes and call auctions.
     session_poll_interval_ms: int = 500
+    # How often the forward worker finishes pending forward deliveries and checks deadlines.
+    forward_poll_interval_ms: int = 1000
+    # OTC reports: the price must lie within this percentage around the instrument's reference price
+    # (else its exchange VWAP) when it has one, and tradedAt at most this far in the past.
+    otc_price_band_pct: Decimal = Field(default=Decimal(50), ge=0)
+    otc_max_backdate_s: int = Field(default=7 * 24 * 3600, ge=0)

@@ -63,6 +63,7 @@ class FakeRegistry:
         self.accounts: dict[str, AccountInfo] = {}
         self.batch_of: dict[str, str] = {}
         self.locks: dict[str, tuple[str, int]] = {}  # lock id -> (account, tonnes)
+        self.lock_keys: dict[str, str] = {}  # lock id -> the idempotency key that took it
         self.settle_results: dict[str, SettlementReceipt] = {}
         self.settle_calls: list[tuple[str, str]] = []  # (idempotency key, trade id)
         self.lock_calls: list[tuple[str, DeliveryCriteria, str | None]] = []
@@ -147,6 +148,14 @@ class FakeRegistry:
         self.batch_of[account_id] = f"batch-{account_id}"
         return account_id
 
+    def mint(self, account_id: str, quantity_t: int) -> None:
+        """Issuance minted `quantity_t` tonnes (the holder's share) into the account (forward tests)."""
+        with self._trading_lock:
+            a = self._account(account_id)
+            self.accounts[account_id] = AccountInfo(
+                a.account_id, a.organization_id, a.kind, a.balance_t + quantity_t, a.locked_t
+            )
+
     def balance(self, account_id: str) -> int:
         return self.accounts[account_id].balance_t
 
@@ -174,6 +183,9 @@ class FakeRegistry:
         with self._trading_lock:
             self.lock_calls.append((lock_id, criteria, token))
             if lock_id in self.locks:
+                # Like the registry: the same idempotency key replays; another key finds the id taken.
+                if self.lock_keys.get(lock_id, idempotency_key) != idempotency_key:
+                    raise DomainError(ErrorCode.CONFLICT, "LOCK_ID_IN_USE", f"lock id {lock_id!r} is already in use")
                 return
             a = self._account(account_id)
             if a.balance_t < quantity_t:
@@ -183,6 +195,7 @@ class FakeRegistry:
                 a.account_id, a.organization_id, a.kind, a.balance_t - quantity_t, a.locked_t + quantity_t
             )
             self.locks[lock_id] = (account_id, quantity_t)
+            self.lock_keys[lock_id] = idempotency_key
 
     def unlock(self, *, lock_id: str, quantity_t: int | None, idempotency_key: str, token: str | None) -> int:
         self._check_up("unlock")

@@ -17,7 +17,7 @@ from services.registry.domain.blocks import TERMINAL_STATUSES, OperationResult, 
 from services.registry.domain.commands import DeliveryCriteria, ImportBatch, ImportBlockEvent, MintBatch, OriginUnits
 from services.registry.domain.journal import JournalEntry, append_entry
 from services.registry.domain.models import Account, AccountKind, AccountStatus, Batch, KycStatus, Organization
-from services.registry.domain.safeguards import TransferStatus
+from services.registry.domain.safeguards import OPEN_STATUSES, TransferStatus
 from services.registry.service.ports import (
     BatchOrigin,
     Clash,
@@ -97,8 +97,25 @@ class FakeAccounts(_Part):
         now: datetime,
         window_start: datetime,
     ) -> int:
-        self.uow.failures.append((account_id, user_id, operation, now))
-        return sum(1 for a, _, _, at in self.uow.failures if a == account_id and at >= window_start)
+        self.uow.failures.append((account_id, user_id, organization_id, operation, now))
+        return sum(
+            1
+            for a, _, org, _, at in self.uow.failures
+            if a == account_id and org is not None and org == organization_id and at >= window_start
+        )
+
+    def outgoing_since(self, account_id: str, since: datetime) -> int:
+        moved = sum(t.quantity_t for t in self.uow.transfers if t.from_account_id == account_id and t.occurred_at >= since)
+        waiting = sum(
+            h.quantity_t
+            for h in self.uow.held.values()
+            if h.from_account_id == account_id and h.requested_at >= since and h.status in OPEN_STATUSES
+        )
+        locked = sum(q for a, q, at in self.uow.lock_log if a == account_id and at >= since)
+        return moved + waiting + locked
+
+    def caller_authorization_failures(self, user_id: str, window_start: datetime) -> int:
+        return sum(1 for _, u, _, _, at in self.uow.failures if u == user_id and at >= window_start)
 
     def clear_authorization_failures(self, account_id: str) -> None:
         self.uow.failures = [f for f in self.uow.failures if f[0] != account_id]
@@ -185,6 +202,7 @@ class FakeRecords(_Part):
         self, lock_id: str, account: Account, quantity_t: int, criteria: DeliveryCriteria, created_at: datetime
     ) -> None:
         self.uow.locks[lock_id] = LockRecord(lock_id, account.id)
+        self.uow.lock_log.append((account.id, quantity_t, created_at))
 
     def add_settlement(self, **values: Any) -> None:
         self.uow.settlements.append(values)
@@ -280,6 +298,7 @@ class FakeRegistryUnitOfWork(FakeUnitOfWork):
         "uses",
         "certificates",
         "locks",
+        "lock_log",
         "settlements",
         "buffer_cancellations",
         "held",
@@ -301,11 +320,12 @@ class FakeRegistryUnitOfWork(FakeUnitOfWork):
         self.uses: list[tuple[str, dict[str, object]]] = []
         self.certificates: dict[str, str] = {}
         self.locks: dict[str, LockRecord] = {}
+        self.lock_log: list[tuple[str, int, datetime]] = []
         self.settlements: list[dict[str, Any]] = []
         self.buffer_cancellations: list[dict[str, object]] = []
         self.held: dict[str, HeldTransfer] = {}
         self.trusted: dict[tuple[str, str], TrustedEntry] = {}
-        self.failures: list[tuple[str, str, str, datetime]] = []
+        self.failures: list[tuple[str, str, str | None, str, datetime]] = []
         self.accounts = FakeAccounts(self)
         self.batches = FakeBatches(self)
         self.journal = FakeJournal(self)

@@ -12,9 +12,10 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
+from services.trading.domain.forwards import DeliveryState, ForwardRecord, ForwardStatus
 from services.trading.domain.listing import InstrumentRecord
 from services.trading.domain.orders import JournalEntry
 from services.trading.domain.records import (
@@ -43,6 +44,9 @@ class TradingStore:
     tenders: dict[str, TenderRecord] = field(default_factory=dict)
     awarded: dict[str, int] = field(default_factory=dict)  # bid id -> tonnes awarded
     otc_reports: list[OtcReportRecord] = field(default_factory=list)
+    forwards: dict[str, ForwardRecord] = field(default_factory=dict)
+    projects: dict[str, str] = field(default_factory=dict)  # project id -> proponent organization
+    claims: set[str] = field(default_factory=set)
 
 
 class _Repository:
@@ -208,6 +212,56 @@ class FakeOtcReports(_Repository):
         self.store.otc_reports.append(report)
 
 
+class FakeForwards(_Repository):
+    def add(self, forward: ForwardRecord) -> None:
+        self.store.forwards[forward.forward_id] = forward
+
+    def get(self, forward_id: str, *, for_update: bool = False) -> ForwardRecord | None:
+        return self.store.forwards.get(forward_id)
+
+    def save(self, forward: ForwardRecord) -> None:
+        assert forward.forward_id in self.store.forwards, "save of an unknown contract"
+        self.store.forwards[forward.forward_id] = forward
+
+    def _in_fill_order(self, forwards: list[ForwardRecord]) -> list[ForwardRecord]:
+        return sorted(forwards, key=lambda f: (f.accepted_seq or 0, f.offered_at, f.forward_id))
+
+    def active_on_project(self, project_id: str) -> list[ForwardRecord]:
+        return self._in_fill_order(
+            [f for f in self.store.forwards.values() if f.project_id == project_id and f.status is ForwardStatus.ACTIVE]
+        )
+
+    def next_accepted_seq(self) -> int:
+        return max((f.accepted_seq or 0 for f in self.store.forwards.values()), default=0) + 1
+
+    def with_pending_deliveries(self, limit: int = 100) -> list[str]:
+        pending = [
+            f.forward_id
+            for f in self.store.forwards.values()
+            if any(d.state is DeliveryState.PENDING for d in f.deliveries)
+        ]
+        return sorted(pending)[:limit]
+
+    def active_due(self, today: date) -> list[str]:
+        return sorted(
+            f.forward_id
+            for f in self.store.forwards.values()
+            if f.status is ForwardStatus.ACTIVE and f.delivery_deadline < today
+        )
+
+    def claim(self, key: str, at: datetime) -> bool:
+        if key in self.store.claims:
+            return False
+        self.store.claims.add(key)
+        return True
+
+    def record_project(self, project_id: str, proponent_organization_id: str) -> None:
+        self.store.projects.setdefault(project_id, proponent_organization_id)
+
+    def proponent_of(self, project_id: str) -> str | None:
+        return self.store.projects.get(project_id)
+
+
 class FakeTradingUnitOfWork(FakeUnitOfWork):
     state_attributes = ("store",)
 
@@ -222,6 +276,7 @@ class FakeTradingUnitOfWork(FakeUnitOfWork):
         self.unlocks = FakeUnlocks(self)
         self.tenders = FakeTenders(self)
         self.otc_reports = FakeOtcReports(self)
+        self.forwards = FakeForwards(self)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

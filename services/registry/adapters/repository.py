@@ -569,7 +569,8 @@ def record_authorization_failure(
     now: datetime,
     window_start: datetime,
 ) -> int:
-    """Store one failure; return how many the account has had since window_start (this one included)."""
+    """Store one failure; return how many the account has had since window_start from callers of
+    `organization_id` (this one included): only members' refusals count toward its suspension."""
     conn.execute(
         insert(t.authorization_failures).values(
             id=uuid.uuid4().hex,
@@ -585,8 +586,40 @@ def record_authorization_failure(
         .select_from(t.authorization_failures)
         .where(
             t.authorization_failures.c.account_id == account_id,
+            t.authorization_failures.c.organization_id == organization_id,
             t.authorization_failures.c.occurred_at >= window_start,
         )
+    ).scalar()
+    return int(count or 0) if organization_id is not None else 0
+
+
+def outgoing_since(conn: Connection, account_id: str, since: datetime) -> int:
+    """What the rolling four-eyes sum counts (service/ports.py Accounts.outgoing_since)."""
+    moved = conn.execute(
+        select(func.coalesce(func.sum(t.transfers.c.quantity), 0)).where(
+            t.transfers.c.from_account_id == account_id, t.transfers.c.occurred_at >= since
+        )
+    ).scalar()
+    waiting = conn.execute(
+        select(func.coalesce(func.sum(t.held_transfers.c.quantity), 0)).where(
+            t.held_transfers.c.from_account_id == account_id,
+            t.held_transfers.c.requested_at >= since,
+            t.held_transfers.c.status.in_(["HELD", "PENDING_APPROVAL"]),
+        )
+    ).scalar()
+    locked = conn.execute(
+        select(func.coalesce(func.sum(t.locks.c.locked_quantity), 0)).where(
+            t.locks.c.account_id == account_id, t.locks.c.created_at >= since
+        )
+    ).scalar()
+    return int(moved or 0) + int(waiting or 0) + int(locked or 0)
+
+
+def caller_authorization_failures(conn: Connection, user_id: str, window_start: datetime) -> int:
+    count = conn.execute(
+        select(func.count())
+        .select_from(t.authorization_failures)
+        .where(t.authorization_failures.c.user_id == user_id, t.authorization_failures.c.occurred_at >= window_start)
     ).scalar()
     return int(count or 0)
 
@@ -687,6 +720,12 @@ class SqlAccounts:
             now=now,
             window_start=window_start,
         )
+
+    def caller_authorization_failures(self, user_id: str, window_start: datetime) -> int:
+        return caller_authorization_failures(self.conn, user_id, window_start)
+
+    def outgoing_since(self, account_id: str, since: datetime) -> int:
+        return outgoing_since(self.conn, account_id, since)
 
     def clear_authorization_failures(self, account_id: str) -> None:
         clear_authorization_failures(self.conn, account_id)

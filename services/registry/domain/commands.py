@@ -260,6 +260,14 @@ class CompleteDueHeldTransfers:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CheckRefusalBudget:
+    """Before any command of an authenticated caller: refuse a caller who was refused too often in
+    the safeguard window (a stranger probing accounts is throttled; it cannot suspend them)."""
+
+    actor: Actor
+
+
+@dataclass(frozen=True, kw_only=True)
 class RecordRefusedAuthorization:
     """A wrong-organization attempt on an account, recorded after the refused command rolled back."""
 

@@ -21,6 +21,7 @@ APPROVAL_NOT_REQUIRED = "APPROVAL_NOT_REQUIRED"
 TRUSTED_ACCOUNT_INVALID = "TRUSTED_ACCOUNT_INVALID"
 TRUSTED_ACCOUNT_NOT_LISTED = "TRUSTED_ACCOUNT_NOT_LISTED"
 ACCOUNT_NOT_SUSPENDED = "ACCOUNT_NOT_SUSPENDED"
+FOUR_EYES_REQUIRED = "FOUR_EYES_REQUIRED"
 
 # Only PENDING_APPROVAL and HELD transfers keep units LOCKED; they can be cancelled until they
 # complete, after which the move is final.
@@ -36,11 +37,27 @@ class SafeguardPolicy:
     four_eyes_threshold_t: int | None = None
     max_failed_authorizations: int = 0
     failed_authorization_window_s: int = 3600
+    #: Four-eyes counts the sum moved out of an account over this rolling window, not each transfer:
+    #: otherwise a thief splits the theft into transfers just under the threshold.
+    four_eyes_window_s: int = 24 * 3600
+    #: Selling on the exchange (a registry Lock of the delivering account) needs the ACCOUNT_HOLDER
+    #: right on it, not only TRADER: a stolen TRADER login alone cannot move an organization's credits.
+    sell_requires_account_holder: bool = False
+
+    # The exchange as a venue. A Lock reserves units for delivery to whoever the order book matches,
+    # so the trusted-account list cannot apply per counterparty and a settlement cannot be held
+    # (the trade is already done). The exchange is trusted as a venue because (1) delivery is only
+    # versus payment at a price inside the instrument's limits, (2) selling needs the ACCOUNT_HOLDER
+    # right on the delivering account (sell_requires_account_holder), and (3) what is locked for
+    # sale counts toward the same rolling four-eyes sum as transfers: above it, a Lock is refused
+    # (FOUR_EYES_REQUIRED) and the holder uses a transfer, which a second person approves.
 
     def __post_init__(self) -> None:
         for name in ("trusted_account_delay_s", "untrusted_transfer_delay_s", "max_failed_authorizations"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
+        if self.four_eyes_window_s <= 0:
+            raise ValueError("four_eyes_window_s must be positive")
         if self.failed_authorization_window_s <= 0:
             raise ValueError("failed_authorization_window_s must be positive")
         if self.four_eyes_threshold_t is not None and self.four_eyes_threshold_t < 0:
@@ -57,14 +74,20 @@ class SafeguardPolicy:
         untrusted accounts, plan() is the same whether the target is trusted or not."""
         return self.untrusted_transfer_delay_s > 0
 
-    def needs_approval(self, quantity: int) -> bool:
-        return self.four_eyes_threshold_t is not None and quantity > self.four_eyes_threshold_t
+    def needs_approval(self, quantity: int, recent_outgoing_t: int = 0) -> bool:
+        """Above the threshold counting what already left the account in the rolling window."""
+        return self.four_eyes_threshold_t is not None and quantity + recent_outgoing_t > self.four_eyes_threshold_t
 
-    def plan(self, *, quantity: int, target_trusted: bool, now: datetime) -> TransferPlan:
+    def four_eyes_window_start(self, now: datetime) -> datetime:
+        return now - timedelta(seconds=self.four_eyes_window_s)
+
+    def plan(
+        self, *, quantity: int, target_trusted: bool, now: datetime, recent_outgoing_t: int = 0
+    ) -> TransferPlan:
         """How a requested transfer proceeds: at once, held until `completes_at`, and/or waiting
         for a second person's approval."""
         delay_s = 0 if target_trusted else self.untrusted_transfer_delay_s
-        approval = self.needs_approval(quantity)
+        approval = self.needs_approval(quantity, recent_outgoing_t)
         completes_at = now + timedelta(seconds=delay_s)
         if approval:
             return TransferPlan(TransferStatus.PENDING_APPROVAL, completes_at)

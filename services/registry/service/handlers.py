@@ -10,16 +10,22 @@ from typing import Any
 
 from carbon_runtime.errors import DomainError, ErrorCode
 from carbon_runtime.messaging.bus import MessageBus, collect_handlers, operation_of
-from services.registry.domain.commands import RecordRefusedAuthorization
+from services.registry.domain.commands import CheckRefusalBudget, RecordRefusedAuthorization
 from services.registry.service.ports import RegistryUnitOfWork
 
 
 class RegistryBus(MessageBus[RegistryUnitOfWork]):
     """The runtime's bus, plus the registry's safeguard against probing: a command refused
     FORBIDDEN on an account is recorded against that account in a transaction of its own (the
-    refused one rolled back), which may suspend the account (RecordRefusedAuthorization)."""
+    refused one rolled back), which may suspend the account when the caller belongs to its
+    organization (RecordRefusedAuthorization); a caller refused too often is refused before its
+    next command runs (CheckRefusalBudget)."""
 
     def handle(self, cmd: object) -> Any:
+        actor = getattr(cmd, "actor", None)
+        if actor is not None and not isinstance(cmd, (RecordRefusedAuthorization, CheckRefusalBudget)):
+            # Throttle per caller first: a caller refused too often is refused before any effect.
+            super().handle(CheckRefusalBudget(actor=actor))
         try:
             return super().handle(cmd)
         except DomainError as err:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from carbon_runtime.errors import conflict, forbidden, invalid
+from carbon_runtime.errors import conflict, forbidden, invalid, precondition
+from carbon_runtime.vocabulary import AccountKind
 from services.registry.domain import ledger
 from services.registry.domain.actor import NOT_AUTHORIZED, require_authenticated
 from services.registry.domain.blocks import UnitBlock, held_quantity
@@ -15,6 +16,7 @@ from services.registry.domain.commands import DeliveryCriteria, LockCredits
 from services.registry.domain.events import Block, CreditsLocked, blocks_of
 from services.registry.domain.ledger import BatchAvailability
 from services.registry.domain.models import Batch
+from services.registry.domain.safeguards import FOUR_EYES_REQUIRED, SafeguardPolicy
 from services.registry.service.common import caused_by, locked_account, require_id
 from services.registry.service.ports import RegistryUnitOfWork
 from services.registry.service.results import LockResult
@@ -33,7 +35,13 @@ def matches(criteria: DeliveryCriteria, batch: Batch) -> bool:
     )
 
 
-def handle(cmd: LockCredits, uow: RegistryUnitOfWork, *, clock: Callable[[], datetime]) -> LockResult:
+def handle(
+    cmd: LockCredits,
+    uow: RegistryUnitOfWork,
+    *,
+    clock: Callable[[], datetime],
+    safeguards: SafeguardPolicy = SafeguardPolicy(),
+) -> LockResult:
     actor = cmd.actor
     require_authenticated(actor)
     account_id = require_id(cmd.account_id, "account_id")
@@ -43,12 +51,32 @@ def handle(cmd: LockCredits, uow: RegistryUnitOfWork, *, clock: Callable[[], dat
     quantity = ledger.require_positive_quantity(cmd.quantity_t)
 
     account = locked_account(uow.accounts.lock([account_id]), account_id)
-    if not (actor.has_role("SERVICE") or (actor.has_role("TRADER") and actor.member_of(account.organization_id))):
+    # Selling delivers the account's credits to a counterparty: with the policy on, it needs the
+    # ACCOUNT_HOLDER right on the account too (a stolen TRADER login alone cannot empty it).
+    seller_roles = ("TRADER", "ACCOUNT_HOLDER") if safeguards.sell_requires_account_holder else ("TRADER",)
+    if not (
+        actor.has_role("SERVICE")
+        or (all(actor.has_role(r) for r in seller_roles) and actor.member_of(account.organization_id))
+    ):
         raise forbidden(
             NOT_AUTHORIZED,
-            f"only TRADER members of the organization owning account {account.id} may lock its credits",
+            f"only {' and '.join(seller_roles)} members of the organization owning account {account.id} "
+            "may lock its credits",
             account_id=account.id,
         )
+    if safeguards.four_eyes_threshold_t is not None and account.kind is AccountKind.HOLDING:
+        # The exchange is a trusted venue (domain/safeguards.py), but what is locked for sale counts
+        # toward the same rolling four-eyes sum as transfers; above it, a second person must approve
+        # (a transfer), so crossing orders with an accomplice cannot move more than a transfer could.
+        recent = uow.accounts.outgoing_since(account.id, safeguards.four_eyes_window_start(clock()))
+        if safeguards.needs_approval(quantity, recent):
+            raise precondition(
+                FOUR_EYES_REQUIRED,
+                f"selling {quantity} t would move {quantity + recent} t out of account {account.id} within "
+                f"{safeguards.four_eyes_window_s} s, above the {safeguards.four_eyes_threshold_t} t that need a "
+                "second person's approval; use a transfer, which another ACCOUNT_HOLDER approves",
+                account_id=account.id,
+            )
     if uow.records.lock_record(lock_id) is not None:
         raise conflict(ledger.LOCK_ID_IN_USE, f"lock id {lock_id!r} is already in use", lock_id=lock_id)
     candidates = [

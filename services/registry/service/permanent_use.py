@@ -51,10 +51,12 @@ def take_units(
     # units only ever arrive there.
     locked_source, sink = uow.accounts.lock_with_sink(account_id, sink_kind)
     source = locked_account({account_id: locked_source} if locked_source is not None else {}, account_id)
+    # The batch first: a refusal on an account counts toward its suspension, so it must be about a
+    # real request (a made-up batch id is NOT_FOUND, and costs the account holder nothing).
+    batch = locked_batch(uow, batch_id)
     authorize(source)
     if sink is None:  # the organization's first use of this kind: create the sink account
         sink = uow.accounts.ensure_sink(source.organization_id, sink_kind)
-    batch = locked_batch(uow, batch_id)
     blocks = uow.batches.blocks(batch.id)
     if source.kind is AccountKind.HOLDING:
         require_some_held(blocks, source, batch.id, quantity)

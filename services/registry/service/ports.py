@@ -139,7 +139,17 @@ class Accounts(Protocol):
         now: datetime,
         window_start: datetime,
     ) -> int:
-        """Store one failure; return how many the account has had since window_start (this one included)."""
+        """Store one failure; return how many the account has had since window_start from callers of
+        `organization_id` (this one included; 0 for a caller without an organization)."""
+        ...
+
+    def outgoing_since(self, account_id: str, since: datetime) -> int:
+        """Tonnes that left (or are on their way out of) the account since `since`: transfers and
+        settlements made, transfers held or awaiting approval, and locks taken for sale."""
+        ...
+
+    def caller_authorization_failures(self, user_id: str, window_start: datetime) -> int:
+        """How many refusals the caller has had since window_start, on any account."""
         ...
 
     def clear_authorization_failures(self, account_id: str) -> None: ...

@@ -1,4 +1,4 @@
-"""Settle (SERVICE or EXCHANGE_ADMIN): deliver locked units to the buyer's holding account in one
+"""Settle (the exchange's own SERVICE identity only): deliver locked units to the buyer's holding account in one
 transaction, so a settled trade never leaves units neither locked nor delivered. Each batch
 delivered is reported with its ITMO first-transfer and issuer-onset facts."""
 
@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from carbon_runtime.errors import forbidden
 from services.registry.domain import ledger
-from services.registry.domain.actor import require_role
+from services.registry.domain.actor import NOT_AUTHORIZED, require_role
 from services.registry.domain.commands import SettleCredits
 from services.registry.domain.events import Block, CreditsSettled, TransferAccounting, blocks_of
 from services.registry.service.common import caused_by, locked_account, require_id
@@ -17,9 +18,18 @@ from services.registry.service.results import SettleResult
 from services.registry.service.transfer_credits import record_ownership_change
 
 
+#: The subject of the exchange's service tokens (issue_service_token(..., "trading")).
+EXCHANGE_SERVICE = "service:trading"
+
+
 def handle(cmd: SettleCredits, uow: RegistryUnitOfWork, *, new_id: Callable[[], str]) -> SettleResult:
     actor = cmd.actor
-    require_role(actor, "SERVICE", "EXCHANGE_ADMIN")
+    require_role(actor, "SERVICE")
+    if actor.name != EXCHANGE_SERVICE:
+        # A settlement must have a trade behind it: only the exchange, which settles the trades its
+        # engine executed, delivers locked units. An EXCHANGE_ADMIN (or another service) calling
+        # Settle directly would move a seller's credits with no trade at all.
+        raise forbidden(NOT_AUTHORIZED, "only the exchange settles its trades")
     lock_id = require_id(cmd.lock_id, "lock_id")
     to_id = require_id(cmd.to_account_id, "to_account_id")
     trade_id = require_id(cmd.trade_id, "trade_id")

@@ -255,16 +255,25 @@ def handle(
 
     accounts = uow.accounts.lock([from_id, to_id])
     source = locked_account(accounts, from_id)
-    require_holder_of(actor, source, "ACCOUNT_HOLDER")
     target = locked_account(accounts, to_id)
     batch = locked_batch(uow, batch_id)
+    # Authorization after the referenced accounts and batch exist: a refusal counts toward the
+    # source account's suspension, so it must be about a real request.
+    require_holder_of(actor, source, "ACCOUNT_HOLDER")
     blocks = uow.batches.blocks(batch.id)
     if source.kind is AccountKind.HOLDING and target.kind is AccountKind.HOLDING:
         require_some_held(blocks, source, batch.id, quantity)
     now = clock()
     # Without a hold on untrusted targets the plan does not depend on the trusted list: skip reading it.
     trusted = not safeguards.holds_untrusted_transfers or target_is_trusted(uow, source, target, now)
-    plan = safeguards.plan(quantity=quantity, target_trusted=trusted, now=now)
+    # Four-eyes counts what already left the account in the rolling window: splitting a theft into
+    # transfers just under the threshold does not escape the second person.
+    recent = (
+        uow.accounts.outgoing_since(source.id, safeguards.four_eyes_window_start(now))
+        if safeguards.four_eyes_threshold_t is not None
+        else 0
+    )
+    plan = safeguards.plan(quantity=quantity, target_trusted=trusted, now=now, recent_outgoing_t=recent)
     if not plan.immediate:
         return hold_transfer(
             uow,

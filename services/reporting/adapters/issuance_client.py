@@ -19,6 +19,8 @@ from carbon_runtime.transport.grpc_runtime import GrpcClient
 class IssuanceTotalsClient:
     def __init__(self, target: str, auth: AuthSettings, *, deadline_ms: int = 5000) -> None:
         self.auth = auth
+        # Service tokens name the callee: the peer refuses a token minted for another service.
+        self.audience = "issuance"
         self.client = GrpcClient(target, retry_services=["carbon.issuance.v1.IssuanceService"], deadline_ms=deadline_ms)
         self.stub = issuance_pb2_grpc.IssuanceServiceStub(self.client.channel)
 
@@ -26,7 +28,7 @@ class IssuanceTotalsClient:
         response = self.client.call(
             self.stub.GetIssuedTotals,
             issuance_pb2.GetIssuedTotalsRequest(batch_ids=list(batch_ids)),
-            token=issue_service_token(self.auth, "reporting"),
+            token=issue_service_token(self.auth, "reporting", audience=self.audience),
         )
         return {t.batch_id: int(t.issued_quantity_t) for t in response.totals}
 

@@ -20,6 +20,8 @@ from carbon_runtime.vocabulary import UnitStatus
 class RegistryTotalsClient:
     def __init__(self, target: str, auth: AuthSettings, *, deadline_ms: int = 5000) -> None:
         self.auth = auth
+        # Service tokens name the callee: the peer refuses a token minted for another service.
+        self.audience = "registry"
         self.client = GrpcClient(target, retry_services=["carbon.registry.v1.RegistryService"], deadline_ms=deadline_ms)
         self.stub = registry_pb2_grpc.RegistryServiceStub(self.client.channel)
 
@@ -27,7 +29,7 @@ class RegistryTotalsClient:
         response = self.client.call(
             self.stub.GetBatchTotals,
             registry_pb2.GetBatchTotalsRequest(batch_ids=list(batch_ids)),
-            token=issue_service_token(self.auth, "reporting"),
+            token=issue_service_token(self.auth, "reporting", audience=self.audience),
         )
         out: dict[str, dict[UnitStatus, int]] = {}
         for batch in response.batches:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Engine
 
 from services.trading.adapters import repository as repo
+from services.trading.domain.forwards import ForwardRecord
 from services.trading.domain.listing import InstrumentRecord
 from services.trading.domain.orders import JournalEntry
 from services.trading.domain.records import CashRecord, OrderRecord, TenderRecord, TradeRecord
@@ -69,3 +70,19 @@ class SqlReadModel:
     def tender_volume_t(self, instrument_id: str) -> int:
         with self.engine.connect() as conn:
             return repo.tender_volume_t(conn, instrument_id)
+
+    def get_forward(self, forward_id: str) -> ForwardRecord | None:
+        with self.engine.connect() as conn:
+            return repo.get_forward(conn, forward_id)
+
+    def forwards_of_organization(self, organization_id: str) -> list[ForwardRecord]:
+        with self.engine.connect() as conn:
+            return repo.forwards_of_organization(conn, organization_id)
+
+    def forwards_of_project(self, project_id: str) -> list[ForwardRecord]:
+        with self.engine.connect() as conn:
+            return repo.forwards_of_project(conn, project_id)
+
+    def forward_volumes(self, currency: str, project_id: str | None) -> list[tuple[Decimal, int, int]]:
+        with self.engine.connect() as conn:
+            return repo.forward_volumes(conn, currency, project_id)

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Row, func, select, update
 from carbon_runtime.vocabulary import CreditCategory, CreditType
 from services.trading.adapters import tables as t
 from services.trading.domain.events import Phase
+from services.trading.domain.forwards import DeliveryState, ForwardDeliveryRecord, ForwardRecord, ForwardStatus
 from services.trading.domain.instruments import (
     Instrument,
     InstrumentCriteria,
@@ -696,6 +697,246 @@ def otc_prices(conn: Connection, instrument_id: str) -> list[tuple[Decimal, int]
 
 
 # --- repositories: the service's ports, on one connection ----------------------------------------
+
+
+# --- forward contracts ---------------------------------------------------------------------------
+
+
+def _forward_values(f: ForwardRecord) -> dict[str, Any]:
+    return {
+        "project_id": f.project_id,
+        "seller_organization_id": f.seller_organization_id,
+        "seller_account_id": f.seller_account_id,
+        "buyer_organization_id": f.buyer_organization_id,
+        "delivery_account_id": f.delivery_account_id,
+        "quantity_t": f.quantity_t,
+        "delivered_quantity_t": f.delivered_quantity_t,
+        "price_per_tonne": money(f.price_per_tonne),
+        "currency": f.currency,
+        "vintage_from": f.vintage_from,
+        "vintage_to": f.vintage_to,
+        "delivery_deadline": f.delivery_deadline,
+        "prepayment_share": money(f.prepayment_share),
+        "status": f.status.value,
+        "escrow_locked": money(f.escrow_locked),
+        "accepted_seq": f.accepted_seq,
+        "accepted_at": f.accepted_at,
+        "cancel_requested_by": f.cancel_requested_by,
+        "offered_by": f.offered_by,
+        "offered_at": f.offered_at,
+        "closed_at": f.closed_at,
+    }
+
+
+def _delivery_values(d: ForwardDeliveryRecord) -> dict[str, Any]:
+    return {
+        "forward_id": d.forward_id,
+        "batch_id": d.batch_id,
+        "quantity_t": d.quantity_t,
+        "amount": money(d.amount),
+        "state": d.state.value,
+        "settlement_id": d.settlement_id,
+        "error": d.error,
+        "created_at": d.created_at,
+        "delivered_at": d.delivered_at,
+    }
+
+
+def _optional_utc(value: datetime | None) -> datetime | None:
+    return None if value is None else utc(value)
+
+
+def _delivery_from_row(r: Row[Any]) -> ForwardDeliveryRecord:
+    return ForwardDeliveryRecord(
+        delivery_id=r.delivery_id,
+        forward_id=r.forward_id,
+        batch_id=r.batch_id,
+        quantity_t=int(r.quantity_t),
+        amount=Decimal(r.amount),
+        state=DeliveryState(r.state),
+        created_at=utc(r.created_at),
+        settlement_id=r.settlement_id,
+        delivered_at=_optional_utc(r.delivered_at),
+        error=r.error,
+    )
+
+
+def _forward_from_row(r: Row[Any], deliveries: tuple[ForwardDeliveryRecord, ...]) -> ForwardRecord:
+    return ForwardRecord(
+        forward_id=r.forward_id,
+        project_id=r.project_id,
+        seller_organization_id=r.seller_organization_id,
+        seller_account_id=r.seller_account_id,
+        buyer_organization_id=r.buyer_organization_id,
+        quantity_t=int(r.quantity_t),
+        price_per_tonne=Decimal(r.price_per_tonne),
+        currency=r.currency,
+        vintage_from=r.vintage_from,
+        vintage_to=r.vintage_to,
+        delivery_deadline=r.delivery_deadline,
+        prepayment_share=Decimal(r.prepayment_share),
+        status=ForwardStatus(r.status),
+        offered_at=utc(r.offered_at),
+        offered_by=r.offered_by,
+        delivered_quantity_t=int(r.delivered_quantity_t),
+        delivery_account_id=r.delivery_account_id,
+        accepted_seq=None if r.accepted_seq is None else int(r.accepted_seq),
+        accepted_at=_optional_utc(r.accepted_at),
+        escrow_locked=Decimal(r.escrow_locked),
+        cancel_requested_by=r.cancel_requested_by,
+        closed_at=_optional_utc(r.closed_at),
+        deliveries=deliveries,
+    )
+
+
+def _forwards(conn: Connection, rows: Sequence[Row[Any]]) -> list[ForwardRecord]:
+    if not rows:
+        return []
+    d = t.forward_deliveries
+    ids = [r.forward_id for r in rows]
+    by_forward: dict[str, list[ForwardDeliveryRecord]] = {i: [] for i in ids}
+    for row in conn.execute(select(d).where(d.c.forward_id.in_(ids)).order_by(d.c.created_at, d.c.delivery_id)):
+        by_forward[row.forward_id].append(_delivery_from_row(row))
+    return [_forward_from_row(r, tuple(by_forward[r.forward_id])) for r in rows]
+
+
+def get_forward(conn: Connection, forward_id: str, *, for_update: bool = False) -> ForwardRecord | None:
+    f = t.forward_contracts
+    stmt = select(f).where(f.c.forward_id == forward_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = conn.execute(stmt).first()
+    return None if row is None else _forwards(conn, [row])[0]
+
+
+def insert_forward(conn: Connection, forward: ForwardRecord) -> None:
+    conn.execute(t.forward_contracts.insert().values(forward_id=forward.forward_id, **_forward_values(forward)))
+    for delivery in forward.deliveries:
+        conn.execute(
+            t.forward_deliveries.insert().values(delivery_id=delivery.delivery_id, **_delivery_values(delivery))
+        )
+
+
+def save_forward(conn: Connection, forward: ForwardRecord) -> None:
+    f, d = t.forward_contracts, t.forward_deliveries
+    conn.execute(update(f).where(f.c.forward_id == forward.forward_id).values(**_forward_values(forward)))
+    known = set(conn.execute(select(d.c.delivery_id).where(d.c.forward_id == forward.forward_id)).scalars())
+    for delivery in forward.deliveries:
+        values = _delivery_values(delivery)
+        if delivery.delivery_id in known:
+            conn.execute(update(d).where(d.c.delivery_id == delivery.delivery_id).values(**values))
+        else:
+            conn.execute(d.insert().values(delivery_id=delivery.delivery_id, **values))
+
+
+def forwards_where(conn: Connection, *conditions: Any, for_update: bool = False) -> list[ForwardRecord]:
+    f = t.forward_contracts
+    stmt = select(f).where(*conditions).order_by(f.c.accepted_seq, f.c.offered_at, f.c.forward_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return _forwards(conn, list(conn.execute(stmt)))
+
+
+def forwards_of_organization(conn: Connection, organization_id: str) -> list[ForwardRecord]:
+    """Contracts the organization sells or buys, newest offer first."""
+    f = t.forward_contracts
+    found = forwards_where(
+        conn, (f.c.seller_organization_id == organization_id) | (f.c.buyer_organization_id == organization_id)
+    )
+    return sorted(found, key=lambda x: (x.offered_at, x.forward_id), reverse=True)
+
+
+def forwards_of_project(conn: Connection, project_id: str) -> list[ForwardRecord]:
+    f = t.forward_contracts
+    return forwards_where(conn, f.c.project_id == project_id)
+
+
+def forward_volumes(conn: Connection, currency: str, project_id: str | None) -> list[tuple[Decimal, int, int]]:
+    """(price per tonne, contracted t, delivered t) of every accepted contract not cancelled."""
+    f = t.forward_contracts
+    stmt = select(f.c.price_per_tonne, f.c.quantity_t, f.c.delivered_quantity_t).where(
+        f.c.currency == currency,
+        f.c.accepted_seq.is_not(None),
+        f.c.status != ForwardStatus.CANCELLED.value,
+    )
+    if project_id is not None:
+        stmt = stmt.where(f.c.project_id == project_id)
+    return [(Decimal(r.price_per_tonne), int(r.quantity_t), int(r.delivered_quantity_t)) for r in conn.execute(stmt)]
+
+
+def next_accepted_seq(conn: Connection) -> int:
+    f = t.forward_contracts
+    return int(conn.execute(select(func.coalesce(func.max(f.c.accepted_seq), 0))).scalar_one()) + 1
+
+
+def forwards_with_pending_deliveries(conn: Connection, limit: int = 100) -> list[str]:
+    d = t.forward_deliveries
+    stmt = select(d.c.forward_id).where(d.c.state == DeliveryState.PENDING.value).distinct().limit(limit)
+    return sorted(conn.execute(stmt).scalars())
+
+
+def active_forwards_due(conn: Connection, today: date) -> list[str]:
+    f = t.forward_contracts
+    stmt = select(f.c.forward_id).where(f.c.status == ForwardStatus.ACTIVE.value, f.c.delivery_deadline < today)
+    return list(conn.execute(stmt.order_by(f.c.forward_id)).scalars())
+
+
+def claim(conn: Connection, key: str, at: datetime) -> bool:
+    c = t.consumed_events
+    if conn.execute(select(c.c.claim_key).where(c.c.claim_key == key)).first() is not None:
+        return False
+    conn.execute(c.insert().values(claim_key=key, claimed_at=at))
+    return True
+
+
+def record_project(conn: Connection, project_id: str, proponent_organization_id: str) -> None:
+    p = t.forward_projects
+    if conn.execute(select(p.c.project_id).where(p.c.project_id == project_id)).first() is None:
+        conn.execute(p.insert().values(project_id=project_id, proponent_organization_id=proponent_organization_id))
+
+
+def proponent_of(conn: Connection, project_id: str) -> str | None:
+    p = t.forward_projects
+    value = conn.execute(select(p.c.proponent_organization_id).where(p.c.project_id == project_id)).scalar()
+    return None if value is None else str(value)
+
+
+class ForwardRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, forward: ForwardRecord) -> None:
+        insert_forward(self.conn, forward)
+
+    def get(self, forward_id: str, *, for_update: bool = False) -> ForwardRecord | None:
+        return get_forward(self.conn, forward_id, for_update=for_update)
+
+    def save(self, forward: ForwardRecord) -> None:
+        save_forward(self.conn, forward)
+
+    def active_on_project(self, project_id: str) -> list[ForwardRecord]:
+        f = t.forward_contracts
+        return forwards_where(
+            self.conn, f.c.project_id == project_id, f.c.status == ForwardStatus.ACTIVE.value, for_update=True
+        )
+
+    def next_accepted_seq(self) -> int:
+        return next_accepted_seq(self.conn)
+
+    def with_pending_deliveries(self, limit: int = 100) -> list[str]:
+        return forwards_with_pending_deliveries(self.conn, limit)
+
+    def active_due(self, today: date) -> list[str]:
+        return active_forwards_due(self.conn, today)
+
+    def claim(self, key: str, at: datetime) -> bool:
+        return claim(self.conn, key, at)
+
+    def record_project(self, project_id: str, proponent_organization_id: str) -> None:
+        record_project(self.conn, project_id, proponent_organization_id)
+
+    def proponent_of(self, project_id: str) -> str | None:
+        return proponent_of(self.conn, project_id)
 
 
 class InstrumentRepository:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Index,
     Integer,
@@ -214,4 +215,74 @@ otc_reports = Table(
     Column("transfer_id", String(_ID), nullable=True),
     Column("traded_at", DateTime(timezone=True), nullable=False),
     Column("reported_at", DateTime(timezone=True), nullable=False),
+)
+
+# --- forward and offtake contracts (issue 20) -------------------------------------------------------
+
+forward_contracts = Table(
+    "forward_contracts",
+    metadata,
+    Column("forward_id", String(_ID), primary_key=True),
+    Column("project_id", String(_ID), nullable=False),
+    Column("seller_organization_id", String(_ID), nullable=False),
+    Column("seller_account_id", String(_ID), nullable=False),
+    Column("buyer_organization_id", String(_ID), nullable=False),
+    Column("delivery_account_id", String(_ID), nullable=True),
+    Column("quantity_t", BigInteger, nullable=False),
+    Column("delivered_quantity_t", BigInteger, nullable=False),
+    Column("price_per_tonne", String(_MONEY), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("vintage_from", Integer, nullable=True),
+    Column("vintage_to", Integer, nullable=True),
+    Column("delivery_deadline", Date, nullable=False),
+    Column("prepayment_share", String(_MONEY), nullable=False),
+    # OFFERED, ACTIVE, DELIVERED, SHORTFALL, CANCELLED
+    Column("status", String(10), nullable=False),
+    # The buyer's cash still locked for the contract (released pro rata, the rest back at the end).
+    Column("escrow_locked", String(_MONEY), nullable=False),
+    # Fill order of the contracts on one project (acceptance order); NULL until accepted.
+    Column("accepted_seq", BigInteger, nullable=True),
+    Column("accepted_at", DateTime(timezone=True), nullable=True),
+    Column("cancel_requested_by", String(_ID), nullable=True),
+    Column("offered_by", String(200), nullable=False),
+    Column("offered_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Index("ix_forward_contracts_project", "project_id", "status"),
+    Index("ix_forward_contracts_seller", "seller_organization_id"),
+    Index("ix_forward_contracts_buyer", "buyer_organization_id"),
+)
+
+# One row per delivery from a minted batch; the registry lock and settlement are named after its id.
+forward_deliveries = Table(
+    "forward_deliveries",
+    metadata,
+    Column("delivery_id", String(_ID), primary_key=True),
+    Column("forward_id", String(_ID), nullable=False),
+    Column("batch_id", String(_ID), nullable=False),
+    Column("quantity_t", BigInteger, nullable=False),
+    Column("amount", String(_MONEY), nullable=False),
+    # PENDING until the registry settled and the escrow moved, then SETTLED; FAILED if the lock was refused.
+    Column("state", String(10), nullable=False),
+    Column("settlement_id", String(_ID), nullable=True),
+    Column("error", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True), nullable=True),
+    Index("ix_forward_deliveries_forward", "forward_id"),
+    Index("ix_forward_deliveries_state", "state"),
+)
+
+# Projects issuance announced (issuance.v1.ProjectCreated): whose proponent may offer forwards.
+forward_projects = Table(
+    "forward_projects",
+    metadata,
+    Column("project_id", String(_ID), primary_key=True),
+    Column("proponent_organization_id", String(_ID), nullable=False),
+)
+
+# Consumed events (and minted batches) already applied: a redelivery finds its claim and changes nothing.
+consumed_events = Table(
+    "consumed_events",
+    metadata,
+    Column("claim_key", String(200), primary_key=True),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
 )

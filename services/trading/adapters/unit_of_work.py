@@ -19,6 +19,7 @@ class SqlUnitOfWork(UnitOfWork):
     unlocks: repo.UnlockRepository
     tenders: repo.TenderRepository
     otc_reports: repo.OtcReportRepository
+    forwards: repo.ForwardRepository
 
     def _start(self) -> None:
         conn = self.conn
@@ -30,6 +31,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.unlocks = repo.UnlockRepository(conn)
         self.tenders = repo.TenderRepository(conn)
         self.otc_reports = repo.OtcReportRepository(conn)
+        self.forwards = repo.ForwardRepository(conn)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

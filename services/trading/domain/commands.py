@@ -12,10 +12,11 @@ AmendOrder, AdvanceClock): those are what the engine journals; these are what a 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from services.trading.domain.actor import Actor
+from services.trading.domain.forwards import MintedBatch
 from services.trading.domain.instruments import InstrumentCriteria, PriceLimit
 from services.trading.domain.orders import Side, TimeInForce
 
@@ -160,19 +161,103 @@ class RunDueSessionSteps:
     """Phase changes and call auctions of every scheduled instrument whose step has come due."""
 
 
+# --- forward and offtake contracts (issue 20) ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OfferForward:
+    """Offered by a TRADER of the project's proponent, delivering from `seller_account_id`."""
+
+    actor: Actor
+    project_id: str
+    seller_account_id: str
+    buyer_organization_id: str
+    quantity_t: int
+    price_per_tonne: Decimal
+    currency: str
+    delivery_deadline: date
+    vintage_from: int | None = None
+    vintage_to: int | None = None
+    prepayment_share: Decimal = Decimal(0)
+    idempotency_key: str | None = None
+
+    @property
+    def idempotency_scope(self) -> str:
+        return self.actor.idempotency_scope
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptForward:
+    """Accepted by a TRADER of the buyer: price x quantity of its cash goes into escrow."""
+
+    actor: Actor
+    forward_id: str
+    delivery_account_id: str
+    idempotency_key: str | None = None
+
+    @property
+    def idempotency_scope(self) -> str:
+        return self.actor.idempotency_scope
+
+
+@dataclass(frozen=True, slots=True)
+class CancelForward:
+    """Either party: ends an offer at once; an ACTIVE contract once both parties asked."""
+
+    actor: Actor
+    forward_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordProject:
+    """issuance.v1.ProjectCreated, consumed: who the project's proponent is (who may offer forwards)."""
+
+    event_id: str
+    project_id: str
+    proponent_organization_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverForwards:
+    """registry.v1.BatchMinted, consumed: deliver what the batch owes to contracts on its project.
+    Applied once per event id and once per batch, whatever the redeliveries."""
+
+    event_id: str
+    batch: MintedBatch
+
+
+@dataclass(frozen=True, slots=True)
+class SettleForwardDeliveries:
+    """One pass of the forward worker: finish deliveries a crash or an unavailable registry left PENDING."""
+
+    limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ExpireForwards:
+    """One pass of the forward worker: contracts past their deadline with tonnes undelivered fall SHORTFALL."""
+
+
 __all__ = [
+    "AcceptForward",
     "AmendOrder",
+    "CancelForward",
     "CancelOrder",
     "CloseTender",
     "CreateInstrument",
     "CreateTender",
+    "DeliverForwards",
     "DepositFunds",
+    "ExpireForwards",
+    "OfferForward",
     "PlaceOrder",
+    "RecordProject",
     "ReleasePendingUnlocks",
     "ReportOtcTrade",
     "RunDueSessionSteps",
     "ScheduleSpec",
     "ScheduleStepSpec",
+    "SettleForwardDeliveries",
     "SettlePendingTrades",
     "SettleTrade",
     "SubmitBid",

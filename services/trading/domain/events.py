@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
+from services.trading.domain.forwards import ForwardDeliveryRecord, ForwardRecord
 from services.trading.domain.instruments import Instrument
 from services.trading.domain.orders import Side, TimeInForce
 from services.trading.domain.records import AwardRecord, OrderRecord, TradeRecord
@@ -269,6 +270,53 @@ class TradeSettled:
     currency: str
 
 
+@dataclass(frozen=True, slots=True)
+class ForwardOffered:
+    """-> ForwardOffered."""
+
+    forward: ForwardRecord
+    idempotency_key: str
+    actor_user_id: str
+    actor_organization_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardAccepted:
+    """-> ForwardAccepted: the buyer's escrow locked, the prepayment paid to the seller."""
+
+    forward: ForwardRecord
+    idempotency_key: str
+    actor_user_id: str
+    actor_organization_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardDelivered:
+    """-> ForwardDelivered: one delivery settled in the registry and its escrowed cash paid."""
+
+    forward: ForwardRecord
+    delivery: ForwardDeliveryRecord
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardFellShort:
+    """-> ForwardShortfall: the deadline passed with tonnes undelivered; the escrow went back."""
+
+    forward: ForwardRecord
+    undelivered_quantity_t: int
+    returned_amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardCancelled:
+    """-> ForwardCancelled: withdrawn, declined, or ended by both parties; the escrow went back."""
+
+    forward: ForwardRecord
+    returned_amount: Decimal
+    actor_user_id: str
+    actor_organization_id: str
+
+
 PublishedEvent = (
     InstrumentCreated
     | OrderPlaced
@@ -278,4 +326,9 @@ PublishedEvent = (
     | AuctionUncrossed
     | TenderClosed
     | TradeSettled
+    | ForwardOffered
+    | ForwardAccepted
+    | ForwardDelivered
+    | ForwardFellShort
+    | ForwardCancelled
 )

@@ -16,6 +16,11 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from carbon_runtime.messaging.message import NewEvent
 from services.trading.domain.events import (
     AuctionUncrossed,
+    ForwardAccepted,
+    ForwardCancelled,
+    ForwardDelivered,
+    ForwardFellShort,
+    ForwardOffered,
     InstrumentCreated,
     OrderPlaced,
     OrderRefused,
@@ -24,6 +29,7 @@ from services.trading.domain.events import (
     TradeBooked,
     TradeSettled,
 )
+from services.trading.domain.forwards import ForwardRecord
 from services.trading.domain.instruments import Instrument
 from services.trading.domain.orders import Side
 from services.trading.domain.records import ListedInstrument, OrderRecord, TradeRecord, money
@@ -31,6 +37,7 @@ from services.trading.service.common import delivery_criteria
 from services.trading.service.ports import DeliveryCriteria
 
 AGGREGATE = "instrument"
+FORWARD_AGGREGATE = "forward_contract"
 
 PROTO_SIDE = {Side.BUY: types_pb2.ORDER_SIDE_BUY, Side.SELL: types_pb2.ORDER_SIDE_SELL}
 PROTO_STATUS = {
@@ -127,8 +134,83 @@ def _instrument_created(e: InstrumentCreated) -> events_pb2.InstrumentCreated:
     )
 
 
+def forward_terms(f: ForwardRecord) -> events_pb2.ForwardTerms:
+    return events_pb2.ForwardTerms(
+        forward_id=f.forward_id,
+        project_id=f.project_id,
+        seller_organization_id=f.seller_organization_id,
+        seller_account_id=f.seller_account_id,
+        buyer_organization_id=f.buyer_organization_id,
+        delivery_account_id=f.delivery_account_id or "",
+        quantity_t=f.quantity_t,
+        delivered_quantity_t=f.delivered_quantity_t,
+        price_per_tonne_decimal=money(f.price_per_tonne),
+        currency=f.currency,
+        vintage_from=f.vintage_from or 0,
+        vintage_to=f.vintage_to or 0,
+        delivery_deadline=f.delivery_deadline.isoformat(),
+        prepayment_share_decimal=money(f.prepayment_share),
+        status=f.status.value,
+        escrow_locked_decimal=money(f.escrow_locked),
+        accepted_seq=f.accepted_seq or 0,
+    )
+
+
+def _forward_messages(event: object) -> Iterable[NewEvent]:
+    if isinstance(event, ForwardOffered):
+        offered = events_pb2.ForwardOffered(
+            forward=forward_terms(event.forward),
+            idempotency_key=event.idempotency_key,
+            actor_user_id=event.actor_user_id,
+            actor_organization_id=event.actor_organization_id,
+        )
+        yield NewEvent(FORWARD_AGGREGATE, event.forward.forward_id, offered)
+    elif isinstance(event, ForwardAccepted):
+        accepted = events_pb2.ForwardAccepted(
+            forward=forward_terms(event.forward),
+            prepayment_amount_decimal=money(event.forward.prepayment_amount),
+            idempotency_key=event.idempotency_key,
+            actor_user_id=event.actor_user_id,
+            actor_organization_id=event.actor_organization_id,
+        )
+        yield NewEvent(FORWARD_AGGREGATE, event.forward.forward_id, accepted)
+    elif isinstance(event, ForwardDelivered):
+        d = event.delivery
+        delivered = events_pb2.ForwardDelivered(
+            forward=forward_terms(event.forward),
+            delivery_id=d.delivery_id,
+            batch_id=d.batch_id,
+            quantity_t=d.quantity_t,
+            amount_decimal=money(d.amount),
+            settlement_id=d.settlement_id or "",
+        )
+        yield NewEvent(FORWARD_AGGREGATE, event.forward.forward_id, delivered)
+    elif isinstance(event, ForwardFellShort):
+        short = events_pb2.ForwardShortfall(
+            forward=forward_terms(event.forward),
+            undelivered_quantity_t=event.undelivered_quantity_t,
+            returned_amount_decimal=money(event.returned_amount),
+        )
+        yield NewEvent(FORWARD_AGGREGATE, event.forward.forward_id, short)
+    elif isinstance(event, ForwardCancelled):
+        cancelled = events_pb2.ForwardCancelled(
+            forward=forward_terms(event.forward),
+            returned_amount_decimal=money(event.returned_amount),
+            actor_user_id=event.actor_user_id,
+            actor_organization_id=event.actor_organization_id,
+        )
+        yield NewEvent(FORWARD_AGGREGATE, event.forward.forward_id, cancelled)
+    else:
+        raise TypeError(f"no message mapping for {type(event).__name__}")
+
+
+FORWARD_EVENTS = (ForwardOffered, ForwardAccepted, ForwardDelivered, ForwardFellShort, ForwardCancelled)
+
+
 def to_messages(event: object) -> Iterable[NewEvent]:
-    if isinstance(event, InstrumentCreated):
+    if isinstance(event, FORWARD_EVENTS):
+        yield from _forward_messages(event)
+    elif isinstance(event, InstrumentCreated):
         yield NewEvent(AGGREGATE, event.instrument.id, _instrument_created(event))
     elif isinstance(event, OrderPlaced):
         payload = events_pb2.OrderAccepted(

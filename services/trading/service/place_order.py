@@ -8,12 +8,14 @@ released again, and only an OrderRejected event is recorded for audit.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from carbon_runtime.errors import DomainError, insufficient, not_found
+from carbon_runtime.errors import DomainError, conflict, insufficient, not_found
 from services.trading.domain import orders as engine
 from services.trading.domain.actor import trader_organization
 from services.trading.domain.commands import PlaceOrder
@@ -48,6 +50,7 @@ def handle(
     rate_limiter: RateLimiter,
     service_token: Callable[[], str],
     wake_settlement: Wake,
+    lock_secret: bytes | None = None,
 ) -> PlacedOrder:
     actor = cmd.actor
     organization_id = trader_organization(actor)
@@ -59,11 +62,16 @@ def handle(
         # The same key always names the same order (and registry lock), so a retry after a crash
         # between the registry lock and the local commit reuses the lock instead of taking another.
         order_id = str(uuid.uuid5(ORDER_NAMESPACE, f"{organization_id}/{cmd.idempotency_key}"))
-        if uow.orders.get(order_id) is not None:
-            # Committed by an earlier attempt whose key was not stored (a crash in between).
+        existing = uow.orders.get(order_id)
+        if existing is not None:
+            # Committed by an earlier attempt whose key was not stored (a crash in between), or by a
+            # concurrent request with the same key: the same payload gets that order, another is CONFLICT.
+            if _payload_of_record(existing) != _payload(cmd):
+                raise _key_reused(cmd)
             return placed(uow, order_id, uow.trades.ids_of_order(order_id))
     else:
         order_id = str(uuid.uuid4())
+    lock_id = registry_lock_id(order_id, lock_secret)
     check_account_owner(registry, actor, cmd.account_id, organization_id)
     rate_limiter.take(organization_id)
     if cmd.side is Side.SELL:
@@ -71,14 +79,20 @@ def handle(
             registry.lock(
                 account_id=cmd.account_id,
                 quantity_t=cmd.quantity_t,
-                lock_id=order_id,
+                lock_id=lock_id,
                 criteria=delivery_criteria(instrument),
-                idempotency_key=f"lock-{order_id}",
+                # The payload is part of the registry's key: a concurrent request reusing the key with
+                # another payload finds the lock id taken (CONFLICT) before any effect, instead of
+                # sharing the winner's lock, whose release on its error path would free the winner's
+                # credits. A retry of the same payload (after a crash) gets the same lock back.
+                idempotency_key=f"lock-{order_id}-{_payload_digest(cmd)}",
                 token=actor.token,
             )
         except DomainError as err:
+            if cmd.idempotency_key and err.reason == "LOCK_ID_IN_USE":
+                err = _key_reused(cmd)
             _record_rejection(uow, cmd, order_id, err)
-            raise
+            raise err from None
     now = clock.now()
     notional = cmd.price * cmd.quantity_t if cmd.side is Side.BUY else Decimal(0)
     record = OrderRecord(
@@ -93,12 +107,18 @@ def handle(
         status="OPEN",
         time_in_force=cmd.time_in_force,
         locked_cash=notional,
-        lock_id=order_id,
+        lock_id=lock_id,
         created_at=now,
     )
     post = PostCommit()
     try:
         with markets.exclusive(uow, market):
+            if cmd.idempotency_key and (raced := uow.orders.get(order_id)) is not None:
+                # A concurrent request with the same key committed while this one waited: never
+                # touch its lock (the error path below releases only a lock this request took).
+                if _payload_of_record(raced) != _payload(cmd):
+                    raise _KeyRaced(_key_reused(cmd))
+                return placed(uow, order_id, uow.trades.ids_of_order(order_id))
             if cmd.side is Side.BUY:
                 cash = uow.cash.get(organization_id, instrument.currency, for_update=True)
                 if cash.available < notional:
@@ -121,9 +141,12 @@ def handle(
                 actor_user_id=actor.name,
                 actor_organization_id=organization_id,
             )
+    except _KeyRaced as raced_err:
+        _record_rejection(uow, cmd, order_id, raced_err.error)
+        raise raced_err.error from None
     except DomainError as err:
         if cmd.side is Side.SELL:
-            uow.unlocks.add(order_id, cmd.quantity_t, clock.now())
+            uow.unlocks.add(lock_id, cmd.quantity_t, clock.now())
         _record_rejection(uow, cmd, order_id, err)
         if cmd.side is Side.SELL:
             release_unlocks(uow, registry=registry, clock=clock, service_token=service_token)
@@ -132,6 +155,58 @@ def handle(
         uow, post, registry=registry, clock=clock, service_token=service_token, wake_settlement=wake_settlement
     )
     return placed(uow, order_id, post.trade_ids)
+
+
+class _KeyRaced(Exception):
+    """The key's order was committed by another request with another payload: CONFLICT, and the
+    lock (which is that request's) stays untouched."""
+
+    def __init__(self, error: DomainError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def registry_lock_id(order_id: str, secret: bytes | None) -> str:
+    """The registry lock of an order. Order ids derive from public data (organization id and the
+    client's key), so with a secret the lock id is a keyed hash of the order id: deterministic (a
+    retry after a crash finds its lock) but not guessable, so nobody can squat or aim at it."""
+    if secret is None:
+        return order_id
+    return "ord-" + hmac.new(secret, order_id.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def _payload(cmd: PlaceOrder) -> tuple[str, str, str, str, int, str]:
+    return (
+        cmd.instrument_id,
+        cmd.account_id,
+        cmd.side.value,
+        str(cmd.price.normalize()),
+        cmd.quantity_t,
+        cmd.time_in_force.value,
+    )
+
+
+def _payload_of_record(order: OrderRecord) -> tuple[str, str, str, str, int, str]:
+    return (
+        order.instrument_id,
+        order.account_id,
+        order.side.value,
+        str(order.price.normalize()),
+        order.quantity_t,
+        order.time_in_force.value,
+    )
+
+
+def _payload_digest(cmd: PlaceOrder) -> str:
+    return hashlib.sha256(repr(_payload(cmd)).encode()).hexdigest()[:16]
+
+
+def _key_reused(cmd: PlaceOrder) -> DomainError:
+    return conflict(
+        "TRANSACTION_ID_REUSED",
+        f"idempotency key {cmd.idempotency_key!r} was already used for a different request",
+        key=cmd.idempotency_key,
+    )
 
 
 def placed(uow: UnitOfWork, order_id: str, trade_ids: list[str]) -> PlacedOrder:

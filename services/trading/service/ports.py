@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from carbon_runtime.messaging.bus import UnitOfWork as BusUnitOfWork
+from services.trading.domain.forwards import ForwardRecord
 from services.trading.domain.listing import InstrumentRecord
 from services.trading.domain.orders import JournalEntry
 from services.trading.domain.records import (
@@ -213,6 +214,43 @@ class OtcReportRepository(Protocol):
     def add(self, report: OtcReportRecord) -> None: ...
 
 
+class ForwardRepository(Protocol):
+    """Forward contracts with their deliveries, the proponents of the projects issuance announced,
+    and the consumed events already applied (claims)."""
+
+    def add(self, forward: ForwardRecord) -> None: ...
+
+    def get(self, forward_id: str, *, for_update: bool = False) -> ForwardRecord | None:
+        """The contract with its deliveries in creation order; `for_update` row-locks it."""
+        ...
+
+    def save(self, forward: ForwardRecord) -> None:
+        """Write the contract's state and its deliveries (new ones inserted, known ones updated)."""
+        ...
+
+    def active_on_project(self, project_id: str) -> list[ForwardRecord]:
+        """ACTIVE contracts on the project, in acceptance order, row-locked (a batch fills them in order)."""
+        ...
+
+    def next_accepted_seq(self) -> int: ...
+
+    def with_pending_deliveries(self, limit: int = 100) -> list[str]:
+        """Ids of contracts with a delivery the registry has not confirmed yet."""
+        ...
+
+    def active_due(self, today: date) -> list[str]:
+        """Ids of ACTIVE contracts whose deadline is before `today`."""
+        ...
+
+    def claim(self, key: str, at: datetime) -> bool:
+        """Record a consumed event (or batch) as applied; False when it had been already."""
+        ...
+
+    def record_project(self, project_id: str, proponent_organization_id: str) -> None: ...
+
+    def proponent_of(self, project_id: str) -> str | None: ...
+
+
 class UnitOfWork(BusUnitOfWork, Protocol):
     """One transaction of the trading database, as the handlers see it."""
 
@@ -239,6 +277,9 @@ class UnitOfWork(BusUnitOfWork, Protocol):
 
     @property
     def otc_reports(self) -> OtcReportRepository: ...
+
+    @property
+    def forwards(self) -> ForwardRepository: ...
 
     def emit(self, event: object) -> None:
         """Record a published event (service/messages.py maps it to the outbox)."""
@@ -290,3 +331,15 @@ class ReadModel(MarketSource, Protocol):
         ...
 
     def tender_volume_t(self, instrument_id: str) -> int: ...
+
+    def get_forward(self, forward_id: str) -> ForwardRecord | None: ...
+
+    def forwards_of_organization(self, organization_id: str) -> list[ForwardRecord]:
+        """Contracts the organization sells or buys, newest first."""
+        ...
+
+    def forwards_of_project(self, project_id: str) -> list[ForwardRecord]: ...
+
+    def forward_volumes(self, currency: str, project_id: str | None) -> list[tuple[Decimal, int, int]]:
+        """(price per tonne, contracted tonnes, delivered tonnes) of accepted, not cancelled contracts."""
+        ...

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 
 from carbon_runtime.errors import forbidden, not_found
 from services.trading.domain.actor import Actor, require_authenticated
+from services.trading.domain.forwards import ForwardRecord
 from services.trading.domain.listing import InstrumentRecord
 from services.trading.domain.market_data import DailyBar, Quote, quote
 from services.trading.domain.records import CashRecord, ListedInstrument, OrderRecord, TradeRecord
 from services.trading.domain.session import Clock
+from services.trading.service.bounds import MAX_MONEY
 from services.trading.service.markets import Markets
 from services.trading.service.ports import ReadModel
+from services.trading.service.report_otc_trade import MAX_OTC_QUANTITY_T, MAX_PRICE_SIGNIFICANT_DIGITS
 from services.trading.service.tender_views import TenderView, tender_view
 
 
@@ -131,13 +134,31 @@ def market_statistics(markets: Markets, read_model: ReadModel, instrument_id: st
     with market.lock:
         exchange_volume = market.tape.volume_t()
         exchange_vwap = market.tape.vwap()
-    rows = read_model.otc_prices(instrument_id)
+    # Reports stored before prices were bounded may hold anything (1E+30 once made this query fail
+    # for good): only prices inside today's bounds enter the statistics.
+    rows = [(price, q) for price, q in read_model.otc_prices(instrument_id) if _publishable(price, q)]
     tender_volume = read_model.tender_volume_t(instrument_id)
     otc_volume = sum(q for _, q in rows)
-    notional = sum((price * q for price, q in rows), Decimal(0))
     quantum = market.instrument.tick_size.scaleb(-2)
-    otc_vwap = (notional / otc_volume).quantize(quantum, rounding=ROUND_HALF_EVEN) if otc_volume else None
+    otc_vwap: Decimal | None = None
+    with localcontext() as ctx:
+        ctx.prec = 60  # bounded inputs: exact here, and quantize cannot overflow the context
+        notional = sum((price * q for price, q in rows), Decimal(0))
+        if otc_volume:
+            try:
+                otc_vwap = (notional / otc_volume).quantize(quantum, rounding=ROUND_HALF_EVEN)
+            except InvalidOperation:
+                otc_vwap = None
     return MarketStatistics(exchange_volume, exchange_vwap, tender_volume, otc_volume, otc_vwap, len(rows))
+
+
+def _publishable(price: Decimal, quantity_t: int) -> bool:
+    return (
+        price.is_finite()
+        and Decimal(0) < price <= MAX_MONEY
+        and len(price.normalize().as_tuple().digits) <= MAX_PRICE_SIGNIFICANT_DIGITS
+        and 0 < quantity_t <= MAX_OTC_QUANTITY_T
+    )
 
 
 def _record(read_model: ReadModel, instrument_id: str) -> InstrumentRecord:
@@ -145,3 +166,59 @@ def _record(read_model: ReadModel, instrument_id: str) -> InstrumentRecord:
     if record is None:
         raise not_found("INSTRUMENT_NOT_FOUND", f"no instrument {instrument_id!r}")
     return record
+
+
+# --- forward contracts ---------------------------------------------------------------------------
+
+#: Roles that see every forward contract (supervision); anyone else sees the contracts it is party to.
+FORWARD_STAFF = ("AUDITOR", "REGISTRY_ADMIN", "EXCHANGE_ADMIN", "SERVICE")
+
+
+def _may_see_forward(actor: Actor, forward: ForwardRecord) -> bool:
+    return any(actor.member_of(org) for org in forward.parties()) or actor.has_role(*FORWARD_STAFF)
+
+
+def get_forward(read_model: ReadModel, actor: Actor, forward_id: str) -> ForwardRecord | None:
+    """A contract's terms are private to its parties: for anyone else it does not exist."""
+    forward = read_model.get_forward(forward_id)
+    return forward if forward is not None and _may_see_forward(actor, forward) else None
+
+
+def forwards_of_organization(read_model: ReadModel, actor: Actor, organization_id: str) -> list[ForwardRecord]:
+    """The organization's contracts (as seller or buyer), for its members and staff; empty for others."""
+    if not (actor.member_of(organization_id) or actor.has_role(*FORWARD_STAFF)):
+        return []
+    return read_model.forwards_of_organization(organization_id)
+
+
+def forwards_of_project(read_model: ReadModel, actor: Actor, project_id: str) -> list[ForwardRecord]:
+    """The project's contracts the caller may see, in fill order."""
+    return [f for f in read_model.forwards_of_project(project_id) if _may_see_forward(actor, f)]
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardStatistics:
+    """Forward volumes and prices, published apart from the spot market: a forward price is a price
+    for tonnes not issued yet, so it never enters an instrument's last price, VWAP or index."""
+
+    currency: str
+    project_id: str | None
+    contract_count: int
+    contracted_volume_t: int
+    delivered_volume_t: int
+    vwap: Decimal | None
+
+
+def forward_statistics(read_model: ReadModel, currency: str, project_id: str | None = None) -> ForwardStatistics:
+    rows = read_model.forward_volumes(currency, project_id)
+    contracted = sum(q for _, q, _ in rows)
+    notional = sum((p * q for p, q, _ in rows), Decimal(0))
+    vwap = (notional / contracted).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN) if contracted else None
+    return ForwardStatistics(
+        currency=currency,
+        project_id=project_id,
+        contract_count=len(rows),
+        contracted_volume_t=contracted,
+        delivered_volume_t=sum(d for _, _, d in rows),
+        vwap=vwap,
+    )

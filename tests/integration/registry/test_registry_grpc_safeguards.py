@@ -151,7 +151,7 @@ async def test_grpc_cancel_transfer_returns_the_units_to_the_source_balance(serv
 
 
 async def test_grpc_reinstate_account_reopens_a_suspended_account_for_registry_admins_only(served: Served) -> None:
-    intruder = token("mallory", served.buyer, "ACCOUNT_HOLDER")
+    intruder = token("mallory", served.proponent, "TRADER")
     with pytest.raises(grpc.aio.AioRpcError):
         await served.stub.Retire(
             registry_pb2.RetireRequest(

@@ -171,7 +171,7 @@ def test_suspension_records_one_account_suspended_event_with_the_failures_and_wi
     registry: Registry, world: dict[str, str]
 ) -> None:
     reg = guarded(registry, max_failed_authorizations=3, failed_authorization_window_s=HOUR)
-    intruder = Registry.holder(world["buyer"])
+    intruder = Principal("mallory", world["proponent"], frozenset({"TRADER"}))
     before = head(reg)
     for _ in range(3):
         with pytest.raises(DomainError):
@@ -181,7 +181,7 @@ def test_suspension_records_one_account_suspended_event_with_the_failures_and_wi
     assert suspended.organization_id == world["proponent"]
     assert suspended.failed_authorizations == 3 and suspended.failure_window_s == HOUR
     assert suspended.operation == "Retire" and suspended.suspended_at.ToDatetime(tzinfo=UTC) == NOW
-    assert suspended.actor_user_id == intruder.user_id and suspended.actor_organization_id == world["buyer"]
+    assert suspended.actor_user_id == intruder.user_id and suspended.actor_organization_id == world["proponent"]
 
 
 def test_reinstatement_records_one_account_reinstated_event(registry: Registry, world: dict[str, str]) -> None:
@@ -189,7 +189,7 @@ def test_reinstatement_records_one_account_reinstated_event(registry: Registry, 
     account = world["proponent_account"]
     refused_without_events(reg, ErrorCode.FAILED_PRECONDITION, reinstate_account, reg.deps, ADMIN, account)
     with pytest.raises(DomainError):
-        reg.retire(Registry.holder(world["buyer"]), account, world["batch"], 1)
+        reg.retire(Principal("mallory", world["proponent"], frozenset({"TRADER"})), account, world["batch"], 1)
     owner = Registry.holder(world["proponent"])
     refused_without_events(reg, ErrorCode.FORBIDDEN, reinstate_account, reg.deps, owner, account)
     before = head(reg)

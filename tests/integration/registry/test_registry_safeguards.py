@@ -277,7 +277,9 @@ def test_repeated_wrong_organization_attempts_suspend_the_account_until_reinstat
     registry: Registry, world: dict[str, str], clock: Clock
 ) -> None:
     reg = guarded(registry, clock, max_failed_authorizations=3, failed_authorization_window_s=HOUR)
-    intruder = Registry.holder(world["buyer"])
+    # A member of the owning organization without the right (a stolen TRADER login): only members'
+    # refusals count toward suspension (strangers' never do: tests/unit/security).
+    intruder = Principal("mallory", world["proponent"], frozenset({"TRADER"}))
     owner = Registry.holder(world["proponent"])
     for _ in range(3):
         refused(ErrorCode.FORBIDDEN, reg.retire, intruder, world["proponent_account"], world["batch"], 1)
@@ -304,7 +306,7 @@ def test_failed_authorizations_outside_the_window_do_not_suspend(
     registry: Registry, world: dict[str, str], clock: Clock
 ) -> None:
     reg = guarded(registry, clock, max_failed_authorizations=2, failed_authorization_window_s=HOUR)
-    intruder = Registry.holder(world["buyer"])
+    intruder = Principal("mallory", world["proponent"], frozenset({"TRADER"}))
     refused(ErrorCode.FORBIDDEN, reg.retire, intruder, world["proponent_account"], world["batch"], 1)
     clock.advance(HOUR + 1)
     refused(ErrorCode.FORBIDDEN, reg.retire, intruder, world["proponent_account"], world["batch"], 1)
@@ -313,12 +315,12 @@ def test_failed_authorizations_outside_the_window_do_not_suspend(
     )
 
 
-def test_own_organization_role_mistakes_do_not_count_towards_suspension(
+def test_stranger_refusals_do_not_count_towards_suspension(
     registry: Registry, world: dict[str, str], clock: Clock
 ) -> None:
     reg = guarded(registry, clock, max_failed_authorizations=1)
-    trader_only = Registry.holder(world["proponent"], "TRADER")
-    refused(ErrorCode.FORBIDDEN, reg.retire, trader_only, world["proponent_account"], world["batch"], 1)
+    stranger = Principal("mallory", world["buyer"], frozenset({"ACCOUNT_HOLDER"}))
+    refused(ErrorCode.FORBIDDEN, reg.retire, stranger, world["proponent_account"], world["batch"], 1)
     reg.transfer(
         Registry.holder(world["proponent"]), world["proponent_account"], world["buyer_account"], world["batch"], 1
     )

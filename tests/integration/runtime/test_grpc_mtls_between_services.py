@@ -33,7 +33,7 @@ from carbon_runtime.ops import telemetry
 from carbon_runtime.persistence.db import make_engine
 from carbon_runtime.settings import AuthSettings, ServiceSettings
 from carbon_runtime.transport import grpc_runtime
-from carbon_runtime.transport.auth import TokenVerifier
+from carbon_runtime.transport.auth import TokenVerifier, issue_service_token
 from carbon_runtime.transport.grpc_runtime import ClientTls, GrpcClient, build_server, client_tls, server_tls
 from tooling.devstack import free_port
 
@@ -119,6 +119,11 @@ _PING = "/test.Peer/Ping"
 _RELAY = "/test.Peer/Relay"
 
 
+def _token(caller: str, audience: str | None = None) -> str:
+    """Every gRPC method but health needs a token; mTLS alone does not identify the caller's rights."""
+    return issue_service_token(AuthSettings(), caller, audience=audience)
+
+
 def _peer_handler(name: str, relay_to: dict[str, GrpcClient]) -> Any:
     """Ping answers with the service's name; Relay asks the peer's Ping through a GrpcClient."""
 
@@ -128,7 +133,7 @@ def _peer_handler(name: str, relay_to: dict[str, GrpcClient]) -> Any:
     def relay_sync() -> bytes:
         client = relay_to["peer"]
         stub = client.channel.unary_unary(_PING)
-        answer: bytes = client.call(stub, b"")
+        answer: bytes = client.call(stub, b"", token=_token(name))
         return f"{name}->".encode() + answer
 
     async def relay(request: bytes, context: Any) -> bytes:
@@ -213,16 +218,18 @@ def test_services_with_mtls_call_each_other_with_clients_built_from_their_settin
 
     caller = GrpcClient(trading.target, ["test.Peer"], settings=registry.settings)
     try:
-        assert caller.call(caller.channel.unary_unary(_RELAY), b"") == b"trading->registry"
+        assert caller.call(caller.channel.unary_unary(_RELAY), b"", token=_token("test")) == b"trading->registry"
     finally:
         caller.close()
     caller = GrpcClient(registry.target, ["test.Peer"], settings=trading.settings)
     try:
-        assert caller.call(caller.channel.unary_unary(_RELAY), b"") == b"registry->trading"
+        assert caller.call(caller.channel.unary_unary(_RELAY), b"", token=_token("test")) == b"registry->trading"
     finally:
         caller.close()
     # Reading a producer's event log (reporting's rebuild path) goes through mutual TLS too.
-    assert list(replay_from(registry.target, 0, timeout_s=5, tls=client_tls(trading.settings))) == []
+    assert list(replay_from(
+        registry.target, 0, timeout_s=5, tls=client_tls(trading.settings), token=_token("trading", "registry")
+    )) == []
 
 
 def test_build_core_gives_every_client_of_the_process_its_client_tls(
@@ -240,10 +247,10 @@ def test_build_core_gives_every_client_of_the_process_its_client_tls(
         assert grpc_runtime.default_client_tls() == client_tls(trading.settings)
         client = GrpcClient(registry.target, ["test.Peer"])
         try:
-            assert client.call(client.channel.unary_unary(_PING), b"") == b"registry"
+            assert client.call(client.channel.unary_unary(_PING), b"", token=_token("trading")) == b"registry"
         finally:
             client.close()
-        assert list(replay_from(registry.target, 0, timeout_s=5)) == []
+        assert list(replay_from(registry.target, 0, timeout_s=5, token=_token("trading", "registry"))) == []
     finally:
         for stop in core.on_stop:
             stop()

@@ -19,7 +19,7 @@ from carbon_runtime.messaging.replay import register_event_log, replay_from
 from carbon_runtime.persistence.db import make_engine
 from carbon_runtime.persistence.uow import UnitOfWork
 from carbon_runtime.settings import DEV_JWT_SECRET, AuthSettings
-from carbon_runtime.transport.auth import TokenVerifier, issue_dev_token
+from carbon_runtime.transport.auth import TokenVerifier, issue_dev_token, issue_service_token
 from carbon_runtime.transport.grpc_runtime import GrpcClient, build_server, current_principal
 from tooling.devstack import free_port
 
@@ -100,6 +100,10 @@ def server(tmp_path: Any) -> Iterator[ServerThread]:
     engine.dispose()
 
 
+def _user_token() -> str:
+    return issue_dev_token(DEV_JWT_SECRET, "alice", "org-7", ["TRADER"])
+
+
 def _unary(client: GrpcClient, name: str) -> Any:
     return client.channel.unary_unary(f"/test.Echo/{name}", request_serializer=None, response_deserializer=None)
 
@@ -118,12 +122,12 @@ def test_domain_errors_become_status_codes_with_reason_details(server: ServerThr
     channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
     with pytest.raises(grpc.RpcError) as raw:
         spend: Any = channel.unary_unary("/test.Echo/Spend")
-        spend(b"", timeout=5)
+        spend(b"", timeout=5, metadata=[("authorization", f"Bearer {_user_token()}")])
     assert raw.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "only 3 t available" in (raw.value.details() or "")
     client = GrpcClient(f"127.0.0.1:{server.port}", ["test.Echo"])
     with pytest.raises(DomainError) as err:
-        client.call(_unary(client, "Spend"), b"")
+        client.call(_unary(client, "Spend"), b"", token=_user_token())
     assert (err.value.code, err.value.reason) == (ErrorCode.INSUFFICIENT_BALANCE, "INSUFFICIENT_BALANCE")
     channel.close()
     client.close()
@@ -132,7 +136,7 @@ def test_domain_errors_become_status_codes_with_reason_details(server: ServerThr
 def test_unreachable_peer_is_unavailable_and_safe_to_retry() -> None:
     client = GrpcClient(f"127.0.0.1:{free_port()}", ["test.Echo"], deadline_ms=500)
     with pytest.raises(DomainError) as err:
-        client.call(_unary(client, "WhoAmI"), b"")
+        client.call(_unary(client, "WhoAmI"), b"", token=_user_token())
     assert err.value.code is ErrorCode.UNAVAILABLE
     client.close()
 
@@ -147,7 +151,8 @@ def test_event_log_replays_from_a_position(server: ServerThread) -> None:
     for i in range(7):
         with UnitOfWork(server.engine, outbox, "test") as uow:
             uow.add_event("Organization", f"org-{i}", events_pb2.OrganizationCreated(organization_id=f"org-{i}"))
-    everything = list(replay_from(f"127.0.0.1:{server.port}", 0))
+    _reader = issue_service_token(AuthSettings(), "reporting", audience="test")
+    everything = list(replay_from(f"127.0.0.1:{server.port}", 0, token=_reader))
     assert [env.organization_created.organization_id for _, env in everything] == [f"org-{i}" for i in range(7)]
-    later = list(replay_from(f"127.0.0.1:{server.port}", everything[3][0]))
+    later = list(replay_from(f"127.0.0.1:{server.port}", everything[3][0], token=_reader))
     assert [pos for pos, _ in later] == [pos for pos, _ in everything[4:]]

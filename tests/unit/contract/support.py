@@ -51,6 +51,26 @@ def contract_path() -> Path:
     return REPO_ROOT.parent / "shared" / "contract" / "credit-graph.graphql"
 
 
+def contract_v2_path() -> Path:
+    """Version 2 of the contract (additions only), next to version 1."""
+    return contract_path().with_name("credit-graph-2.graphql")
+
+
+_V2_SECTION_RULE = "# " + "-" * 20
+
+
+def contract_v2_section(heading: str) -> str:
+    """One section of credit-graph-2.graphql: from the comment line starting with `heading` up to the
+    next section rule. Version 2 joins the superset test section by section, as each is built."""
+    lines = contract_v2_path().read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"# {heading}"))
+    end = next(
+        (i for i in range(start + 1, len(lines)) if lines[i].startswith(_V2_SECTION_RULE)),
+        len(lines),
+    )
+    return "\n".join(lines[start:end]) + "\n"
+
+
 _BUILTIN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
 
 

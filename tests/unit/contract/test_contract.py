@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from tests.unit.contract.support import API_SCHEMA_PATH, contract_path, find_superset_violations
+from tests.unit.contract.support import (
+    API_SCHEMA_PATH,
+    contract_path,
+    contract_v2_path,
+    contract_v2_section,
+    find_superset_violations,
+)
 
 
 def test_contract_file_is_found() -> None:
@@ -19,3 +25,15 @@ def test_api_schema_is_superset_of_contract() -> None:
         API_SCHEMA_PATH.read_text(encoding="utf-8"),
     )
     assert not problems, f"{len(problems)} contract items missing or mismatched:\n" + "\n".join(problems)
+
+
+def test_api_schema_is_superset_of_contract_v2_forwards() -> None:
+    """Version 2's forward and offtake contracts (issue 20), on top of version 1 (which it extends)."""
+    assert contract_v2_path().is_file(), f"contract version 2 not found at {contract_v2_path()}"
+    section = contract_v2_section("Forward and offtake contracts")
+    assert "input OfferForwardInput" in section and "cancelForward" in section
+    problems = find_superset_violations(
+        contract_path().read_text(encoding="utf-8") + "\n" + section,
+        API_SCHEMA_PATH.read_text(encoding="utf-8"),
+    )
+    assert not problems, f"{len(problems)} contract v2 (forwards) items missing or mismatched:\n" + "\n".join(problems)

@@ -120,6 +120,24 @@ def test_the_dev_stack_starts_the_catalog(specs: tuple[ServiceSpec, ...]) -> Non
     assert set(devstack.TOPICS) >= {t for s in specs for t in s.consumes}
 
 
+_PRODUCERS = re.compile(r"^PRODUCERS: tuple\[str, \.\.\.\] = \(([^)]*)\)", re.MULTILINE)
+
+
+def test_every_consuming_service_has_a_consumer_of_exactly_its_topics(specs: tuple[ServiceSpec, ...]) -> None:
+    """A service that declares `consumes` reads those topics (entrypoints/consumer.py's PRODUCERS, read
+    as text), and a service with a consumer declares what it reads."""
+    for s in specs:
+        path = ROOT / "services" / s.name / "entrypoints" / "consumer.py"
+        if not s.consumes:
+            assert not path.exists(), f"{s.name} has a Kafka consumer but services.toml declares no `consumes`"
+            continue
+        assert path.is_file(), f"{s.name} consumes {list(s.consumes)} but has no entrypoints/consumer.py"
+        found = _PRODUCERS.search(path.read_text(encoding="utf-8"))
+        assert found, f"{path}: declare PRODUCERS: tuple[str, ...] = (...)"
+        producers = re.findall(r'"(\w+)"', found.group(1))
+        assert {f"carbon.{p}.events.v1" for p in producers} == set(s.consumes), f"{s.name}'s consumer topics"
+
+
 def test_dump_sdl_writes_one_file_per_subgraph_service(
     specs: tuple[ServiceSpec, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,6 +11,7 @@ from carbon_runtime.errors import DomainError, ErrorCode
 from carbon_runtime.vocabulary import CancellationPurpose, RetirementPurpose, TransferStatus, UnitStatus
 from services.registry.domain import commands as c
 from services.registry.domain import events as ev
+from services.registry.domain.actor import Actor
 from services.registry.domain.models import AccountStatus
 from tests.unit.registry.support import ADMIN, World, holder, keyed, world
 
@@ -146,17 +147,22 @@ def test_cancelled_held_transfer_returns_its_units_to_the_balance() -> None:
     assert error.code is ErrorCode.FAILED_PRECONDITION
 
 
-def test_repeated_wrong_organization_attempts_suspend_the_account() -> None:
+def test_repeated_refusals_of_a_member_of_the_organization_suspend_the_account() -> None:
     w = world(max_failed_authorizations=2)
-    outsider = holder(w.buyer)
+    # A member without the ACCOUNT_HOLDER right (e.g. a stolen TRADER login) probing its own account.
+    insider = Actor("mallory", w.proponent, frozenset({"TRADER"}))
     for _ in range(2):
         with pytest.raises(DomainError):
-            w.bus.handle(transfer(w, 1, actor=outsider))
+            w.bus.handle(transfer(w, 1, actor=insider))
     assert w.uow.accounts_by_id[w.proponent_account].status is AccountStatus.SUSPENDED
     assert any(isinstance(e, ev.AccountSuspended) for e in w.uow.events)
     assert refusal(w, transfer(w, 1)).code is ErrorCode.FAILED_PRECONDITION
     w.bus.handle(c.ReinstateAccount(actor=ADMIN, account_id=w.proponent_account))
     assert w.bus.handle(transfer(w, 1)).status is TransferStatus.COMPLETED
+    # Reinstatement cleared the window: one more refusal does not suspend it again.
+    with pytest.raises(DomainError):
+        w.bus.handle(transfer(w, 1, actor=Actor("mallory-2", w.proponent, frozenset({"TRADER"}))))
+    assert w.uow.accounts_by_id[w.proponent_account].status is AccountStatus.OPEN
 
 
 # --- retire --------------------------------------------------------------------------------

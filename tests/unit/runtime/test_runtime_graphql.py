@@ -112,15 +112,15 @@ def test_request_body_size_is_limited() -> None:
 def test_production_turns_introspection_off_and_requires_the_gateway_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CARBON_JWKS_URL", "https://idp.example/jwks")
     monkeypatch.setenv("CARBON_OIDC_ISSUER", "https://idp.example/")
-    monkeypatch.setenv("CARBON_SERVICE_SECRET", "vault-secret")
-    monkeypatch.setenv("CARBON_GATEWAY_SECRET", "gw-secret")
+    monkeypatch.setenv("CARBON_SERVICE_SECRET", "vault-secret-" + "v" * 32)
+    monkeypatch.setenv("CARBON_GATEWAY_SECRET", "gw-secret-" + "g" * 32)
     client = _client(environment="production")
     assert _post(client, "{ whoami }").status_code == 403
-    ok = _post(client, "{ whoami }", **{"x-gateway-secret": "gw-secret"}).json()
+    ok = _post(client, "{ whoami }", **{"x-gateway-secret": "gw-secret-" + "g" * 32}).json()
     assert ok["data"] == {"whoami": "anonymous"}
-    intro = _post(client, "{ __schema { types { name } } }", **{"x-gateway-secret": "gw-secret"}).json()
+    intro = _post(client, "{ __schema { types { name } } }", **{"x-gateway-secret": "gw-secret-" + "g" * 32}).json()
     assert intro["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
-    assert client.get("/graphql", headers={"x-gateway-secret": "gw-secret", "accept": "text/html"}).status_code != 200
+    assert client.get("/graphql", headers={"x-gateway-secret": "gw-secret-" + "g" * 32, "accept": "text/html"}).status_code != 200
 
 
 def test_probes_and_metrics_answer() -> None:

@@ -37,7 +37,14 @@ def test_production_needs_oidc_and_a_real_service_secret(monkeypatch: pytest.Mon
     with pytest.raises(ValidationError, match="dev service secret"):
         RegistrySettings()
     monkeypatch.setenv("CARBON_SERVICE_SECRET", "s3cr3t-from-a-vault")
+    with pytest.raises(ValidationError, match="CARBON_SERVICE_SECRET of at least 32 bytes"):
+        RegistrySettings()
+    monkeypatch.setenv("CARBON_SERVICE_SECRET", "s3cr3t-from-a-vault-" + "x" * 16)
     assert RegistrySettings().is_production
+    with pytest.raises(ValueError, match="CARBON_GATEWAY_SECRET"):
+        RegistrySettings().require_gateway_secret()
+    monkeypatch.setenv("CARBON_GATEWAY_SECRET", "g" * 32)
+    RegistrySettings().require_gateway_secret()
 
 
 def _verifier(production: bool = False) -> TokenVerifier:

@@ -113,3 +113,27 @@ class ReportOtcTradeInput:
     settle_in_registry: bool = strawberry.field(
         default=False, description="Move the credits with a registry transfer (needs batchId); else record only."
     )
+
+
+@strawberry.input(description="Offered by a TRADER of the seller (the project's proponent organization).")
+class OfferForwardInput:
+    project_id: strawberry.ID
+    seller_account_id: strawberry.ID
+    buyer_organization_id: strawberry.ID
+    quantity: Tonnes
+    price_per_tonne: Decimal
+    currency: str
+    delivery_deadline: dt.date
+    vintage_from: int | None = None
+    vintage_to: int | None = None
+    prepayment_share: Decimal | None = Decimal("0")
+    idempotency_key: str | None = None
+
+
+@strawberry.input(
+    description="Accepted by a TRADER of the buyer; price × quantity of the buyer's cash is locked in escrow."
+)
+class AcceptForwardInput:
+    forward_id: strawberry.ID
+    delivery_account_id: strawberry.ID
+    idempotency_key: str | None = None

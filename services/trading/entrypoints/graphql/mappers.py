@@ -18,11 +18,13 @@ from services.trading.domain.instruments import InstrumentCriteria, PriceLimit, 
 from services.trading.domain.orders import Side, TimeInForce
 from services.trading.entrypoints.app import TradingApp
 from services.trading.entrypoints.graphql.inputs import (
+    AcceptForwardInput,
     AmendOrderInput,
     CreateInstrumentInput,
     CreateTenderInput,
     DepositFundsInput,
     InstrumentCriteriaInput,
+    OfferForwardInput,
     PlaceOrderInput,
     ReportOtcTradeInput,
     SessionScheduleInput,
@@ -157,4 +159,31 @@ def report_otc_trade(actor: Actor, input: ReportOtcTradeInput) -> commands.Repor
         traded_at=input.traded_at,
         batch_id=str(input.batch_id) if input.batch_id else None,
         settle_in_registry=input.settle_in_registry,
+    )
+
+
+def offer_forward(actor: Actor, input: OfferForwardInput) -> commands.OfferForward:
+    share = input.prepayment_share
+    return commands.OfferForward(
+        actor=actor,
+        project_id=str(input.project_id),
+        seller_account_id=str(input.seller_account_id),
+        buyer_organization_id=str(input.buyer_organization_id),
+        quantity_t=int(input.quantity),
+        price_per_tonne=decimal(input.price_per_tonne, "input.pricePerTonne"),
+        currency=input.currency,
+        delivery_deadline=input.delivery_deadline,
+        vintage_from=input.vintage_from,
+        vintage_to=input.vintage_to,
+        prepayment_share=Decimal(0) if share is None else decimal(share, "input.prepaymentShare"),
+        idempotency_key=input.idempotency_key,
+    )
+
+
+def accept_forward(actor: Actor, input: AcceptForwardInput) -> commands.AcceptForward:
+    return commands.AcceptForward(
+        actor=actor,
+        forward_id=str(input.forward_id),
+        delivery_account_id=str(input.delivery_account_id),
+        idempotency_key=input.idempotency_key,
     )

@@ -9,10 +9,12 @@ from carbon_runtime.transport.blocking import blocking
 from services.trading.domain import commands
 from services.trading.entrypoints.graphql import mappers
 from services.trading.entrypoints.graphql.inputs import (
+    AcceptForwardInput,
     AmendOrderInput,
     CreateInstrumentInput,
     CreateTenderInput,
     DepositFundsInput,
+    OfferForwardInput,
     PlaceOrderInput,
     ReportOtcTradeInput,
     SubmitBidInput,
@@ -20,6 +22,7 @@ from services.trading.entrypoints.graphql.inputs import (
 from services.trading.entrypoints.graphql.mappers import Info, app_of, caller
 from services.trading.entrypoints.graphql.types import (
     CashBalance,
+    ForwardContract,
     Instrument,
     Order,
     OtcTradeReport,
@@ -78,3 +81,21 @@ class Mutation:
     @blocking
     def report_otc_trade(self, info: Info, input: ReportOtcTradeInput) -> OtcTradeReport:
         return OtcTradeReport.from_report(app_of(info).bus.handle(mappers.report_otc_trade(caller(info), input)))
+
+    @strawberry.mutation(description="A forward contract on the project's future tonnes (TRADER of its proponent).")
+    @blocking
+    def offer_forward(self, info: Info, input: OfferForwardInput) -> ForwardContract:
+        return ForwardContract.from_record(app_of(info).bus.handle(mappers.offer_forward(caller(info), input)))
+
+    @strawberry.mutation(description="Accept an offered forward (TRADER of the buyer): the escrow is locked.")
+    @blocking
+    def accept_forward(self, info: Info, input: AcceptForwardInput) -> ForwardContract:
+        return ForwardContract.from_record(app_of(info).bus.handle(mappers.accept_forward(caller(info), input)))
+
+    @strawberry.mutation(
+        description="Withdraw or decline an offer; an ACTIVE contract ends once both parties have cancelled it."
+    )
+    @blocking
+    def cancel_forward(self, info: Info, forward_id: strawberry.ID) -> ForwardContract:
+        cancelled = app_of(info).bus.handle(commands.CancelForward(caller(info), str(forward_id)))
+        return ForwardContract.from_record(cancelled)

@@ -8,6 +8,8 @@ from carbon_runtime.transport.blocking import blocking
 from services.trading.entrypoints.graphql.mappers import Info, app_of, caller
 from services.trading.entrypoints.graphql.types import (
     CashBalance,
+    ForwardContract,
+    ForwardStatistics,
     Instrument,
     MarketData,
     MarketStatistics,
@@ -66,3 +68,19 @@ class Query:
     @blocking
     def tenders(self, info: Info, instrument_id: strawberry.ID) -> list[Tender]:
         return [Tender.from_view(v) for v in queries.list_tenders(app_of(info).read_model, str(instrument_id))]
+
+    @strawberry.field(description="A forward contract, for members of its seller or buyer (and staff).")
+    @blocking
+    def forward_contract(self, info: Info, id: strawberry.ID) -> ForwardContract | None:
+        record = queries.get_forward(app_of(info).read_model, caller(info), str(id))
+        return None if record is None else ForwardContract.from_record(record)
+
+    @strawberry.field(description="Accepted forward contracts' volumes and VWAP, apart from the spot market.")
+    @blocking
+    def forward_statistics(
+        self, info: Info, currency: str, project_id: strawberry.ID | None = None
+    ) -> ForwardStatistics:
+        stats = queries.forward_statistics(
+            app_of(info).read_model, currency, None if project_id is None else str(project_id)
+        )
+        return ForwardStatistics.from_statistics(stats)

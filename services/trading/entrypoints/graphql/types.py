@@ -5,6 +5,7 @@ that read the database or wait for an instrument's lock run off the event loop (
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from decimal import Decimal
 
 import strawberry
@@ -13,6 +14,7 @@ from strawberry.federation.types import FieldSet
 
 from carbon_runtime.transport.blocking import blocking
 from carbon_runtime.transport.graphql_contract import OrderSide, OrderStatus, Tonnes
+from services.trading.domain.forwards import DeliveryState, ForwardRecord
 from services.trading.domain.market_data import DepthLevel
 from services.trading.domain.records import CashRecord, ListedInstrument, OrderRecord, TradeRecord
 from services.trading.entrypoints.graphql.mappers import Info, app_of, caller
@@ -38,8 +40,38 @@ class CreditBatch:
         return CreditBatch(id=id)
 
 
-@strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)])
+@strawberry.federation.type(keys=["id"])
 class Organization:
+    id: strawberry.ID
+
+    @strawberry.field(description="Forward contracts the organization sells or buys (its members and staff).")
+    @blocking
+    def forward_contracts(self, info: Info) -> list[ForwardContract]:
+        records = queries.forwards_of_organization(app_of(info).read_model, caller(info), str(self.id))
+        return [ForwardContract.from_record(r) for r in records]
+
+    @classmethod
+    def resolve_reference(cls, info: Info, id: strawberry.ID) -> Organization:
+        return Organization(id=id)
+
+
+@strawberry.federation.type(keys=["id"])
+class Project:
+    id: strawberry.ID
+
+    @strawberry.field(description="Forward contracts on the project the caller is party to, in fill order.")
+    @blocking
+    def forward_contracts(self, info: Info) -> list[ForwardContract]:
+        records = queries.forwards_of_project(app_of(info).read_model, caller(info), str(self.id))
+        return [ForwardContract.from_record(r) for r in records]
+
+    @classmethod
+    def resolve_reference(cls, info: Info, id: strawberry.ID) -> Project:
+        return Project(id=id)
+
+
+@strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)])
+class Account:
     id: strawberry.ID
 
 
@@ -421,4 +453,101 @@ class BookUpdate:
             asks=[PriceLevel.from_level(lv) for lv in u.asks[:depth]],
             last_price=u.last_price,
             at=u.at,
+        )
+
+
+# --- forward and offtake contracts ----------------------------------------------------------------
+
+
+@strawberry.enum
+class ForwardStatus(enum.Enum):
+    OFFERED = "OFFERED"
+    ACTIVE = "ACTIVE"
+    DELIVERED = "DELIVERED"
+    SHORTFALL = "SHORTFALL"
+    CANCELLED = "CANCELLED"
+
+
+@strawberry.type(description="Tonnes of one issued batch delivered to the buyer, versus payment of their escrow.")
+class ForwardDelivery:
+    id: strawberry.ID
+    batch: CreditBatch
+    quantity: Tonnes
+    amount: Decimal
+    delivered_at: dt.datetime
+
+
+@strawberry.type(description="Tonnes bought before they are issued, delivered versus payment on issuance.")
+class ForwardContract:
+    id: strawberry.ID
+    seller: Organization
+    buyer: Organization
+    project: Project
+    quantity: Tonnes
+    delivered_quantity: Tonnes
+    price_per_tonne: Decimal
+    currency: str
+    vintage_from: int | None
+    vintage_to: int | None
+    delivery_account: Account | None
+    delivery_deadline: dt.date
+    prepayment_share: Decimal
+    status: ForwardStatus
+    deliveries: list[ForwardDelivery]
+    escrow_locked: Decimal = strawberry.field(description="The buyer's cash still locked in escrow for the contract.")
+
+    @staticmethod
+    def from_record(f: ForwardRecord) -> ForwardContract:
+        return ForwardContract(
+            id=strawberry.ID(f.forward_id),
+            seller=Organization(id=strawberry.ID(f.seller_organization_id)),
+            buyer=Organization(id=strawberry.ID(f.buyer_organization_id)),
+            project=Project(id=strawberry.ID(f.project_id)),
+            quantity=Tonnes(f.quantity_t),
+            delivered_quantity=Tonnes(f.delivered_quantity_t),
+            price_per_tonne=f.price_per_tonne,
+            currency=f.currency,
+            vintage_from=f.vintage_from,
+            vintage_to=f.vintage_to,
+            delivery_account=Account(id=strawberry.ID(f.delivery_account_id)) if f.delivery_account_id else None,
+            delivery_deadline=f.delivery_deadline,
+            prepayment_share=f.prepayment_share,
+            status=ForwardStatus(f.status.value),
+            deliveries=[
+                ForwardDelivery(
+                    id=strawberry.ID(d.delivery_id),
+                    batch=CreditBatch(id=strawberry.ID(d.batch_id)),
+                    quantity=Tonnes(d.quantity_t),
+                    amount=d.amount,
+                    delivered_at=d.delivered_at,
+                )
+                for d in f.deliveries
+                if d.state is DeliveryState.SETTLED and d.delivered_at is not None
+            ],
+            escrow_locked=f.escrow_locked,
+        )
+
+
+@strawberry.type(
+    description="Forward volumes and prices, flagged as forward: never part of the spot price, VWAP or index."
+)
+class ForwardStatistics:
+    forward: bool = strawberry.field(description="Always true: these are forward (not yet issued) tonnes.")
+    currency: str
+    project_id: strawberry.ID | None
+    contract_count: int
+    contracted_volume: Tonnes
+    delivered_volume: Tonnes
+    vwap: Decimal | None
+
+    @staticmethod
+    def from_statistics(s: queries.ForwardStatistics) -> ForwardStatistics:
+        return ForwardStatistics(
+            forward=True,
+            currency=s.currency,
+            project_id=strawberry.ID(s.project_id) if s.project_id else None,
+            contract_count=s.contract_count,
+            contracted_volume=Tonnes(s.contracted_volume_t),
+            delivered_volume=Tonnes(s.delivered_volume_t),
+            vwap=s.vwap,
         )
