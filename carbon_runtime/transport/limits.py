@@ -1,43 +1,13 @@
-"""API abuse limits that every subgraph enforces itself: a per-client token bucket and the
-persisted-documents allowlist (in production, only documents the operator approved can run)."""
+"""The persisted-documents allowlist every subgraph enforces itself (in production, only documents the
+operator approved can run). The per-client rate limit is the token bucket in carbon_runtime/token_bucket.py."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import threading
-import time
 from pathlib import Path
 
 from graphql import ASTValidationRule, DocumentNode, GraphQLError
-
-
-class TokenBucketLimiter:
-    """Allows `rate_per_s` requests per second per client with bursts up to `burst`."""
-
-    def __init__(self, rate_per_s: float, burst: int, max_clients: int = 100_000) -> None:
-        self.rate_per_s = rate_per_s
-        self.burst = burst
-        self.max_clients = max_clients
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, client: str, now: float | None = None) -> bool:
-        if self.rate_per_s <= 0:
-            return True
-        t = time.monotonic() if now is None else now
-        with self._lock:
-            tokens, last = self._buckets.get(client, (float(self.burst), t))
-            tokens = min(float(self.burst), tokens + (t - last) * self.rate_per_s)
-            allowed = tokens >= 1.0
-            if allowed:
-                tokens -= 1.0
-            if len(self._buckets) >= self.max_clients and client not in self._buckets:
-                # Bounded memory under a flood of distinct clients: forget the stalest half.
-                for key, _ in sorted(self._buckets.items(), key=lambda kv: kv[1][1])[: self.max_clients // 2]:
-                    del self._buckets[key]
-            self._buckets[client] = (tokens, t)
-            return allowed
 
 
 def document_hash(document: str) -> str:
