@@ -19,7 +19,7 @@ from carbon_runtime.transport.graphql_contract import (
 from carbon_runtime.vocabulary import AccountKind as DomainAccountKind
 from carbon_runtime.vocabulary import CancellationPurpose as DomainCancellationPurpose
 from carbon_runtime.vocabulary import RetirementPurpose as DomainRetirementPurpose
-from services.registry.adapters.read_model import AccountView, BlockView, RegistryReadModel, UseView
+from services.registry.adapters.read_model import UseView
 from services.registry.domain import commands as c
 from services.registry.domain.actor import Actor, idempotency_scope
 from services.registry.domain.events import Block
@@ -107,14 +107,10 @@ def block(b: Block) -> gql.UnitBlock:
     )
 
 
-def block_view(view: BlockView) -> gql.UnitBlock:
-    return gql.UnitBlock(
-        batch_id=view.batch_id,
-        serial_start=view.serial_start,
-        serial_end=view.serial_end,
-        quantity=Tonnes(view.quantity),
-        status=UnitStatus(view.status),
-    )
+# The types' own field resolvers need these three too, so they live beside the types (no import cycle).
+block_view = gql.block_view
+organization_by_id = gql.organization_by_id
+account = gql.account
 
 
 def organization(result: r.OrganizationResult) -> gql.Organization:
@@ -125,23 +121,6 @@ def organization(result: r.OrganizationResult) -> gql.Organization:
         accredited_verifier=result.accredited_verifier,
         account_ids=list(result.account_ids),
     )
-
-
-def organization_by_id(reads: RegistryReadModel, organization_id: str) -> gql.Organization | None:
-    view = reads.organization_view(organization_id)
-    if view is None:
-        return None
-    return gql.Organization(
-        id=strawberry.ID(view.id),
-        name=view.name,
-        country=view.country,
-        accredited_verifier=view.accredited_verifier,
-        account_ids=view.account_ids,
-    )
-
-
-def account(view: AccountView) -> gql.Account:
-    return gql.Account(id=strawberry.ID(view.id), kind=AccountKind(view.kind), organization_id=view.organization_id)
 
 
 def account_of(account_id: str, kind: DomainAccountKind, organization_id: str) -> gql.Account:

@@ -20,10 +20,9 @@ from carbon_runtime.transport.graphql_contract import (
     UnitStatus,
 )
 from carbon_runtime.transport.graphql_runtime import RequestContext
-from services.registry.adapters.read_model import AccountView, RegistryReadModel
+from services.registry.adapters.read_model import AccountView, BlockView, RegistryReadModel
 from services.registry.domain.actor import require_authenticated
 from services.registry.entrypoints.caller import actor_of
-from services.registry.entrypoints.graphql import mappers
 from services.registry.service.handlers import RegistryBus
 
 Info = strawberry.Info[RequestContext, None]
@@ -95,11 +94,11 @@ class Organization:
     @blocking
     def accounts(self, info: Info) -> list[Account]:
         views = [reads(info).account_view(account_id) for account_id in self.account_ids]
-        return [mappers.account(view) for view in views if view is not None]
+        return [account(view) for view in views if view is not None]
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Organization | None:
-        return await in_thread(mappers.organization_by_id, reads(info), str(id))
+        return await in_thread(organization_by_id, reads(info), str(id))
 
 
 @strawberry.federation.type(keys=["id"])
@@ -122,7 +121,7 @@ class Account:
     @strawberry.field
     @blocking
     def owner(self, info: Info) -> Organization:
-        organization = mappers.organization_by_id(reads(info), self.organization_id)
+        organization = organization_by_id(reads(info), self.organization_id)
         if organization is None:  # pragma: no cover - accounts reference organizations by foreign key
             raise RuntimeError(f"organization {self.organization_id} vanished")
         return organization
@@ -146,19 +145,19 @@ class Account:
     @blocking
     def holdings(self, info: Info) -> list[UnitBlock]:
         view = self._readable(info)
-        return [mappers.block_view(block) for block in reads(info).holding_views(view.id)]
+        return [block_view(block) for block in reads(info).holding_views(view.id)]
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Account | None:
         view = await in_thread(reads(info).account_view, str(id))
-        return mappers.account(view) if view is not None else None
+        return account(view) if view is not None else None
 
 
 def _account_by_id(info: Info, account_id: str) -> Account:
     view = reads(info).account_view(account_id)
     if view is None:  # pragma: no cover - records reference accounts by foreign key
         raise RuntimeError(f"account {account_id} vanished")
-    return mappers.account(view)
+    return account(view)
 
 
 @strawberry.type
@@ -279,3 +278,33 @@ class JournalVerification:
     checked: int
     first_broken_sequence: int | None
     problem: str | None
+
+
+# ---- views -> types (used by the types' own resolvers and by mappers.py) ----------------------------
+
+
+def block_view(view: BlockView) -> UnitBlock:
+    return UnitBlock(
+        batch_id=view.batch_id,
+        serial_start=view.serial_start,
+        serial_end=view.serial_end,
+        quantity=Tonnes(view.quantity),
+        status=UnitStatus(view.status),
+    )
+
+
+def organization_by_id(reads: RegistryReadModel, organization_id: str) -> Organization | None:
+    view = reads.organization_view(organization_id)
+    if view is None:
+        return None
+    return Organization(
+        id=strawberry.ID(view.id),
+        name=view.name,
+        country=view.country,
+        accredited_verifier=view.accredited_verifier,
+        account_ids=view.account_ids,
+    )
+
+
+def account(view: AccountView) -> Account:
+    return Account(id=strawberry.ID(view.id), kind=AccountKind(view.kind), organization_id=view.organization_id)
