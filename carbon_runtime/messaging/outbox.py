@@ -18,7 +18,7 @@ import logging
 import threading
 import uuid
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -308,10 +308,3 @@ class OutboxRelay:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
-
-
-def iter_unpublished(engine: Engine, tables: OutboxTables) -> Iterator[int]:
-    t = tables.event_log
-    with engine.connect() as conn:
-        for (position,) in conn.execute(select(t.c.position).where(t.c.published_at.is_(None))):
-            yield int(position)
