@@ -9,6 +9,7 @@ from typing import Any, NewType
 
 import strawberry
 
+from carbon_runtime import vocabulary
 from carbon_runtime.errors import invalid
 
 MAX_TONNES = 2**53 - 1
@@ -50,76 +51,31 @@ def parse_decimal(value: str, field: str) -> Decimal:
     return d
 
 
-@strawberry.enum
-class CreditType(enum.Enum):
-    REDUCTION = "REDUCTION"
-    REMOVAL = "REMOVAL"
-
-
-@strawberry.enum
-class CreditBasis(enum.Enum):
-    NATURE = "NATURE"
-    TECHNOLOGY = "TECHNOLOGY"
-
-
-@strawberry.enum(description="The four categories of the report's section 6.1.1: (1) ... (4).")
-class CreditCategory(enum.Enum):
-    NDC_CONTRIBUTING = "NDC_CONTRIBUTING"
-    DOMESTIC_REMOVAL = "DOMESTIC_REMOVAL"
-    JAPAN_ECONOMY = "JAPAN_ECONOMY"
-    GLOBAL = "GLOBAL"
-
-
-@strawberry.enum
-class ProjectStatus(enum.Enum):
-    DRAFT = "DRAFT"
-    UNDER_VALIDATION = "UNDER_VALIDATION"
-    VALIDATED = "VALIDATED"
-    REGISTERED = "REGISTERED"
-    REJECTED = "REJECTED"
-    WITHDRAWN = "WITHDRAWN"
+# The enums every service shares are defined once, in carbon_runtime/vocabulary.py (checked against the
+# protos); these lines expose those same classes as the contract's GraphQL enums, so a domain value
+# passes through a resolver unchanged.
+CreditType = vocabulary.CreditType
+CreditBasis = vocabulary.CreditBasis
+CreditCategory = vocabulary.CreditCategory
+ProjectStatus = vocabulary.ProjectStatus
+AccountKind = vocabulary.AccountKind
+UnitStatus = vocabulary.UnitStatus
+RetirementPurpose = vocabulary.RetirementPurpose
+CancellationPurpose = vocabulary.CancellationPurpose
+strawberry.enum(CreditType)
+strawberry.enum(CreditBasis)
+strawberry.enum(CreditCategory, description="The four categories of the report's section 6.1.1: (1) ... (4).")
+strawberry.enum(ProjectStatus)
+strawberry.enum(AccountKind)
+strawberry.enum(UnitStatus)
+strawberry.enum(RetirementPurpose)
+strawberry.enum(CancellationPurpose)
 
 
 @strawberry.enum
 class ValidationOutcome(enum.Enum):
     APPROVED = "APPROVED"
     REJECTED = "REJECTED"
-
-
-@strawberry.enum
-class AccountKind(enum.Enum):
-    HOLDING = "HOLDING"
-    BUFFER = "BUFFER"
-    RETIREMENT = "RETIREMENT"
-    CANCELLATION = "CANCELLATION"
-    NDC_USE = "NDC_USE"
-
-
-@strawberry.enum
-class UnitStatus(enum.Enum):
-    HELD = "HELD"
-    LOCKED = "LOCKED"
-    RETIRED = "RETIRED"
-    CANCELLED = "CANCELLED"
-    NDC_USED = "NDC_USED"
-
-
-@strawberry.enum
-class RetirementPurpose(enum.Enum):
-    SHK_ADJUSTMENT = "SHK_ADJUSTMENT"
-    VOLUNTARY_OFFSET = "VOLUNTARY_OFFSET"
-    PRODUCT_OFFSET = "PRODUCT_OFFSET"
-    ETS_COMPLIANCE = "ETS_COMPLIANCE"
-    NET_ZERO_NEUTRALIZATION = "NET_ZERO_NEUTRALIZATION"
-    OTHER = "OTHER"
-
-
-@strawberry.enum
-class CancellationPurpose(enum.Enum):
-    CORSIA = "CORSIA"
-    OTHER_INTERNATIONAL_SCHEME = "OTHER_INTERNATIONAL_SCHEME"
-    VOLUNTARY_OFFSET = "VOLUNTARY_OFFSET"
-    OTHER = "OTHER"
 
 
 @strawberry.enum

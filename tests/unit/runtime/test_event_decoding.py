@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from carbon.registry.v1 import events_pb2 as registry_events
+from carbon.registry.v1 import types_pb2 as registry_types
 from carbon.trading.v1 import events_pb2 as trading_events
 
 from carbon_runtime.messaging.decoding import MalformedEventError, decode_as
@@ -34,7 +35,11 @@ class Settled:
 
 def test_fields_are_read_by_name_with_enums_tuples_and_the_envelope_time_for_an_unset_instant() -> None:
     proto = registry_events.CreditsCancelled(
-        cancellation_id="c1", quantity_t=7, serial_ranges=["A-1", "A-2"], purpose=1, beneficiary="x"
+        cancellation_id="c1",
+        quantity_t=7,
+        serial_ranges=["A-1", "A-2"],
+        purpose=registry_types.CancellationPurpose.CANCELLATION_PURPOSE_CORSIA,
+        beneficiary="x",
     )
     event = decode_as(CreditsCancelled, proto, AT)
     assert event == CreditsCancelled("c1", 7, ("A-1", "A-2"), CancellationPurpose.CORSIA, AT)
