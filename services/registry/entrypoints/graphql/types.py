@@ -5,11 +5,11 @@ model (never the bus: reads never write)."""
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from decimal import Decimal
 
 import strawberry
 
+from carbon_runtime import vocabulary
 from carbon_runtime.errors import forbidden
 from carbon_runtime.transport.blocking import blocking, in_thread
 from carbon_runtime.transport.graphql_contract import (
@@ -21,6 +21,7 @@ from carbon_runtime.transport.graphql_contract import (
 )
 from carbon_runtime.transport.graphql_runtime import RequestContext
 from services.registry.adapters.read_model import AccountView, BlockView, RegistryReadModel
+from services.registry.domain import models
 from services.registry.domain.actor import require_authenticated
 from services.registry.entrypoints.caller import actor_of
 from services.registry.service.handlers import RegistryBus
@@ -38,19 +39,13 @@ def bus(info: Info) -> RegistryBus:
     return registry_bus
 
 
-@strawberry.enum(description="A transfer's lifecycle under the registry's safeguards.")
-class TransferStatus(enum.Enum):
-    PENDING_APPROVAL = "PENDING_APPROVAL"
-    HELD = "HELD"
-    COMPLETED = "COMPLETED"
-    CANCELLED = "CANCELLED"
-
-
-@strawberry.enum(description="SUSPENDED accounts refuse every move until a REGISTRY_ADMIN reinstates them.")
-class AccountStatus(enum.Enum):
-    OPEN = "OPEN"
-    SUSPENDED = "SUSPENDED"
-    CLOSED = "CLOSED"
+# The GraphQL enums are the domain's own classes (defined once), exposed as they are.
+TransferStatus = vocabulary.TransferStatus
+AccountStatus = models.AccountStatus
+strawberry.enum(TransferStatus, description="A transfer's lifecycle under the registry's safeguards.")
+strawberry.enum(
+    AccountStatus, description="SUSPENDED accounts refuse every move until a REGISTRY_ADMIN reinstates them."
+)
 
 
 @strawberry.federation.type(keys=["id"])
