@@ -13,6 +13,10 @@ Stopping is one shutdown, however it is asked for (issue 21):
 - var/devstack.pid names the launcher and its children. A start finds a stack left by an earlier
   run: if its launcher still runs, it says so and stops; if only children are left, it stops them.
   A port already taken is reported with the service it was meant for and the process holding it.
+
+The public explorer (web/, docs/web.md) runs as one more child, `node web/server/serve.mjs`, after the
+gateway: it serves web/dist and proxies /graphql to the gateway. It starts only when web/dist has been
+built (`make web`); otherwise the stack says so and runs without it.
 """
 
 from __future__ import annotations
@@ -46,6 +50,10 @@ MODULES: dict[str, str] = {s.name: s.module for s in _CATALOG}
 DEFAULT_HTTP: dict[str, int] = {s.name: s.http_port for s in _CATALOG}
 DEFAULT_GRPC: dict[str, int] = {s.name: s.grpc_port for s in _CATALOG}
 TOPICS: tuple[str, ...] = tuple(s.produces for s in _CATALOG if s.produces)
+# The explorer: built by `make web` into WEB_DIST, served by WEB_SERVER (Node standard library only).
+WEB_DIST = ROOT / "web" / "dist"
+WEB_SERVER = ROOT / "web" / "server" / "serve.mjs"
+DEFAULT_WEB_PORT = 4173
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 PID_FILE = "devstack.pid"
@@ -57,6 +65,11 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def web_built() -> bool:
+    """True once `make web` has built the explorer into web/dist."""
+    return (WEB_DIST / "index.html").is_file()
 
 
 class StackError(RuntimeError):
@@ -72,11 +85,14 @@ class StackConfig:
     var_dir: Path = ROOT / "var"
     broker_port: int = 19092
     gateway_port: int = 4000
+    web_port: int = DEFAULT_WEB_PORT
     http_ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_HTTP))
     grpc_ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_GRPC))
     # None: each service uses its SQLite file in var_dir; else a template with {service}.
     database_url_template: str | None = None
     start_gateway: bool = True
+    # The explorer needs the gateway and a built web/dist (see web_built); without either it is skipped.
+    start_web: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -85,6 +101,7 @@ class StackConfig:
             var_dir=var_dir,
             broker_port=free_port(),
             gateway_port=free_port(),
+            web_port=free_port(),
             http_ports={s: free_port() for s in SERVICES},
             grpc_ports={s: free_port() for s in SERVICES},
         )
@@ -96,7 +113,14 @@ class StackConfig:
             out += [(self.http_ports[s], f"{s} http"), (self.grpc_ports[s], f"{s} grpc")]
         if self.start_gateway:
             out.append((self.gateway_port, "gateway"))
+        if self.runs_web:
+            out.append((self.web_port, "web (explorer)"))
         return out
+
+    @property
+    def runs_web(self) -> bool:
+        """Whether the stack starts the explorer: asked for, behind a gateway, and built."""
+        return self.start_gateway and self.start_web and web_built()
 
     def service_env(self, service: str) -> dict[str, str]:
         """The environment of one service: the same variables the Helm chart sets."""
@@ -124,9 +148,22 @@ class StackConfig:
             env[f"GATEWAY_{s.upper()}_URL"] = f"http://127.0.0.1:{self.http_ports[s]}/graphql"
         return env
 
+    def web_env(self) -> dict[str, str]:
+        """serve.mjs's settings: its port, and the gateway it proxies /graphql to."""
+        return {
+            "WEB_HOST": "127.0.0.1",
+            "WEB_PORT": str(self.web_port),
+            "WEB_GATEWAY_URL": self.gateway_url,
+            "WEB_DIST": str(WEB_DIST),
+        }
+
     @property
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.gateway_port}/graphql"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}/"
 
 
 def _http_ok(url: str, timeout_s: float = 1.0) -> bool:
@@ -223,7 +260,7 @@ def busy_ports_message(config: StackConfig) -> str | None:
         "cannot start the dev stack: ports are busy\n"
         + "\n".join(lines)
         + "\nA stack from an earlier run may still be running: stop that process (kill -TERM <pid>), or"
-        " choose other ports (<SERVICE>_HTTP_PORT, <SERVICE>_GRPC_PORT, GATEWAY_PORT, CARBON_BROKER_PORT)."
+        " choose other ports (<SERVICE>_HTTP_PORT, <SERVICE>_GRPC_PORT, GATEWAY_PORT, WEB_PORT, CARBON_BROKER_PORT)."
     )
 
 
@@ -416,6 +453,12 @@ class DevStack:
         self.procs["gateway"] = self._spawn("gateway", ["bash", str(ROOT / "gateway" / "run.sh")], env, "gateway")
         self._write_pid_file()
 
+    def start_web(self) -> None:
+        """The public explorer: serve.mjs serves web/dist and proxies /graphql to the gateway."""
+        env = {**self._base_env(), **self.config.web_env()}
+        self.procs["web"] = self._spawn("web", ["node", str(WEB_SERVER)], env, "web")
+        self._write_pid_file()
+
     def wait_ready(self, name: str, url: str, timeout_s: float = 60.0, graphql: bool = False) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -447,6 +490,12 @@ class DevStack:
             self.start_gateway()
             self.wait_ready("gateway", self.config.gateway_url, timeout_s=90, graphql=True)
             self._log(f"gateway    {self.config.gateway_url}")
+        if self.config.runs_web:
+            self.start_web()
+            self.wait_ready("web", f"http://127.0.0.1:{self.config.web_port}/healthz")
+            self._log(f"explorer   {self.config.web_url}  (Japanese /ja, English /en)")
+        elif self.config.start_gateway and self.config.start_web:
+            self._log("explorer   not started: web/dist is not built (run `make web`, then restart `make dev`)")
 
     def exited_child(self) -> tuple[str, int] | None:
         """A child that exited on its own, with its exit code."""
@@ -530,6 +579,7 @@ def config_from_env(e: Mapping[str, str]) -> StackConfig:
         var_dir=Path(e.get("CARBON_VAR_DIR", str(ROOT / "var"))),
         broker_port=int(e.get("CARBON_BROKER_PORT", "19092")),
         gateway_port=int(e.get("GATEWAY_PORT", "4000")),
+        web_port=int(e.get("WEB_PORT", str(DEFAULT_WEB_PORT))),
         http_ports={s: int(e.get(f"{s.upper()}_HTTP_PORT", DEFAULT_HTTP[s])) for s in SERVICES},
         grpc_ports={s: int(e.get(f"{s.upper()}_GRPC_PORT", DEFAULT_GRPC[s])) for s in SERVICES},
     )
@@ -547,7 +597,10 @@ def run_forever(env: Mapping[str, str] | None = None, *, on_ready: Callable[[Dev
     code = 0
     try:
         stack.start()
-        print(f"READY  gateway {config.gateway_url}  (logs in {config.var_dir}/log; Ctrl-C stops)", flush=True)
+        explorer = f"  explorer {config.web_url}" if "web" in stack.procs else ""
+        print(
+            f"READY  gateway {config.gateway_url}{explorer}  (logs in {config.var_dir}/log; Ctrl-C stops)", flush=True
+        )
         if on_ready is not None:
             on_ready(stack)
         while not stack.stop_requested:

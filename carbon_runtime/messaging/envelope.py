@@ -63,3 +63,30 @@ def unpack_payload(envelope: Any) -> Message:
         raise ValueError(f"event {envelope.event_id} has no payload")
     payload: Message = getattr(envelope, which)
     return payload
+
+
+def topic_producer(topic: str) -> str | None:
+    """The service that owns a topic (`carbon.<svc>.events.v1` -> `<svc>`), else None."""
+    parts = topic.split(".")
+    if len(parts) == 4 and parts[0] == "carbon" and parts[2] == "events" and parts[3] == "v1":
+        return parts[1]
+    return None
+
+
+def payload_owner(envelope: Any) -> str | None:
+    """The service whose contract defines the envelope's payload (`carbon.<svc>.v1.X` -> `<svc>`)."""
+    which = envelope.WhichOneof("payload")
+    if which is None:
+        return None
+    package = str(envelope.DESCRIPTOR.fields_by_name[which].message_type.file.package)
+    parts = package.split(".")
+    return parts[1] if len(parts) == 3 and parts[0] == "carbon" else None
+
+
+def accepted_from_topic(topic: str, envelope: Any) -> bool:
+    """Whether a consumer may apply `envelope` read from `topic`: only the event types the topic's
+    producer owns, and only when the envelope names that producer. Kafka ACLs keep each service
+    writing its own topic, but a leaked credential (or a misconfigured ACL) must not let one service
+    inject another's facts (e.g. a CreditsRetired forged on the trading topic)."""
+    producer = topic_producer(topic)
+    return producer is not None and payload_owner(envelope) == producer and envelope.producer == producer

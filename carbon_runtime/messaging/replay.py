@@ -43,7 +43,9 @@ def register_event_log(server: Any, engine: Engine, tables: OutboxTables, produc
     def _require_reader() -> None:
         p = current_principal()
         if not p.has_role("SERVICE"):
-            raise DomainError(ErrorCode.FORBIDDEN, "NOT_AUTHORIZED", "the event log is readable by platform services only")
+            raise DomainError(
+                ErrorCode.FORBIDDEN, "NOT_AUTHORIZED", "the event log is readable by platform services only"
+            )
         if p.audience != producer:
             raise DomainError(
                 ErrorCode.FORBIDDEN, "WRONG_AUDIENCE", f"the event log needs a service token issued for {producer}"

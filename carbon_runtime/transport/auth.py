@@ -132,7 +132,7 @@ class TokenVerifier:
             if alg == "HS256" and _unverified_issuer(token) == SERVICE_ISSUER:
                 claims = jwt.decode(
                     token, self.settings.service_secret, algorithms=["HS256"], issuer=SERVICE_ISSUER,
-                    options={**options, "verify_aud": False},
+                    options={"require": ["exp", "sub"], "verify_aud": False},
                 )  # fmt: skip
                 if claims.get("roles") != ["SERVICE"]:
                     raise unauthenticated("service tokens carry only the SERVICE role")
@@ -266,7 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Print a dev JWT (HS256, CARBON_JWT_SECRET) for given claims.")
     parser.add_argument("--sub", required=True, help="user id")
     parser.add_argument("--org", default=None, help="organization id (omit for platform staff)")
-    parser.add_argument("--role", action="append", default=[], choices=sorted(USER_ROLES), help="repeatable (SERVICE is refused)")
+    parser.add_argument(
+        "--role", action="append", default=[], choices=sorted(USER_ROLES), help="repeatable (SERVICE is refused)"
+    )
     parser.add_argument("--ttl-s", type=int, default=3600)
     parser.add_argument("--json", action="store_true", help="print claims and token as JSON")
     args = parser.parse_args(argv)

@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NewType
 
 import strawberry
+from strawberry.schema.types.base_scalars import DecimalDefinition
+from strawberry.types.scalar import ScalarDefinition
 
 from carbon_runtime import vocabulary
 from carbon_runtime.errors import invalid
@@ -37,7 +39,30 @@ TONNES_SCALAR = strawberry.scalar(
     parse_value=_parse_tonnes,
 )
 
-SCALAR_MAP: dict[object, Any] = {Tonnes: TONNES_SCALAR}
+
+
+def plain_decimal(value: Any) -> str:
+    """A Decimal as the contract writes it: a plain decimal string, never an exponent.
+
+    ``str(Decimal)`` switches to scientific notation for small or trailing-zero values (``0E-8``,
+    ``1E+1``), which JSON consumers and spreadsheets misread; ``format(d, "f")`` keeps every digit
+    (``0.00000000``, ``10``), so the string still round-trips to the same Decimal (issue 13 item 9)."""
+    return format(Decimal(value), "f")
+
+
+# Same name and description as Strawberry's built-in Decimal scalar, so the SDL does not change; only
+# the serialization does, once here for every service's graph.
+DECIMAL_SCALAR = ScalarDefinition(
+    name=DecimalDefinition.name,
+    description=DecimalDefinition.description,
+    specified_by_url=None,
+    serialize=plain_decimal,
+    parse_value=DecimalDefinition.parse_value,
+    parse_literal=None,
+    origin=Decimal,
+)
+
+SCALAR_MAP: dict[object, Any] = {Tonnes: TONNES_SCALAR, Decimal: DECIMAL_SCALAR}
 
 
 def parse_decimal(value: str, field: str) -> Decimal:

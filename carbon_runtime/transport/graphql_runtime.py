@@ -47,9 +47,10 @@ from strawberry.types.unset import UNSET
 from carbon_runtime.errors import DomainError, ErrorCode
 from carbon_runtime.ops import telemetry
 from carbon_runtime.settings import ServiceSettings
+from carbon_runtime.token_bucket import TokenBucketLimiter
 from carbon_runtime.transport.auth import ANONYMOUS, Principal, TokenVerifier
 from carbon_runtime.transport.graphql_contract import SCALAR_MAP
-from carbon_runtime.transport.limits import TokenBucketLimiter, load_persisted_documents, persisted_documents_rule
+from carbon_runtime.transport.limits import load_persisted_documents, persisted_documents_rule
 
 log = logging.getLogger(__name__)
 

@@ -38,6 +38,8 @@ class RegistrySettings(ServiceSettings):
     # Wrong-organization attempts on an account within the window that suspend it; 0: never.
     max_failed_authorizations: int | None = Field(default=None, ge=0)
     failed_authorization_window_s: int = Field(default=3600, ge=1)
+    # Refusals one caller may collect in that window before its commands are refused; 0: 4 x the above.
+    max_refusals_per_caller: int = Field(default=0, ge=0)
     # How often the background worker completes held transfers whose hold has ended.
     held_transfer_poll_interval_ms: int = Field(default=1000, ge=10)
 
@@ -56,6 +58,7 @@ class RegistrySettings(ServiceSettings):
             max_failed_authorizations=pick(self.max_failed_authorizations, PRODUCTION_MAX_FAILED_AUTHORIZATIONS),
             failed_authorization_window_s=self.failed_authorization_window_s,
             four_eyes_window_s=self.four_eyes_window_s,
+            max_refusals_per_caller=self.max_refusals_per_caller,
             sell_requires_account_holder=(
                 production if self.sell_requires_account_holder is None else self.sell_requires_account_holder
             ),

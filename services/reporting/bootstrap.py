@@ -89,7 +89,11 @@ def bootstrap(settings: ReportingSettings | None = None) -> ServiceProcess:
     if settings.kafka_bootstrap_servers:
         core.workers.append(
             consumer.consumer(
-                settings.kafka_bootstrap_servers, bus, session_timeout_ms=settings.kafka_session_timeout_ms
+                settings.kafka_bootstrap_servers,
+                bus,
+                session_timeout_ms=settings.kafka_session_timeout_ms,
+                # The producers' TLS/SASL options: production brokers refuse a plaintext consumer.
+                security=settings.kafka_options(),
             )
         )
     elif settings.follow_event_logs_interval_ms:

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.gql import Gql, token
-from tooling.devstack import ROOT, SERVICES, free_port, port_is_free
+from tooling.devstack import ROOT, SERVICES, free_port, port_is_free, web_built
 
 pytestmark = pytest.mark.e2e
 
@@ -98,7 +98,7 @@ class Run:
         raise AssertionError("no READY line: " + self.text()[-3000:])
 
     def ports(self) -> list[int]:
-        keys = ["CARBON_BROKER_PORT", "GATEWAY_PORT"]
+        keys = ["CARBON_BROKER_PORT", "GATEWAY_PORT", "WEB_PORT"]
         keys += [f"{s.upper()}_{kind}_PORT" for s in SERVICES for kind in ("HTTP", "GRPC")]
         return [int(self.env[k]) for k in keys]
 
@@ -146,7 +146,7 @@ Starter = Callable[[str], Run]
 def env(tmp_path: Path) -> dict[str, str]:
     e = {k: v for k, v in os.environ.items() if not k.startswith(tuple(s.upper() + "_" for s in SERVICES))}
     e.update({"CARBON_VAR_DIR": str(tmp_path / "var"), "CARBON_BROKER_PORT": str(free_port()),
-              "GATEWAY_PORT": str(free_port())})  # fmt: skip
+              "GATEWAY_PORT": str(free_port()), "WEB_PORT": str(free_port())})  # fmt: skip
     for s in SERVICES:
         e[f"{s.upper()}_HTTP_PORT"] = str(free_port())
         e[f"{s.upper()}_GRPC_PORT"] = str(free_port())
@@ -184,6 +184,8 @@ def test_make_dev_stops_on_sigterm_to_its_group_keeps_data_and_stops_on_ctrl_c_t
     for s in SERVICES:
         assert f"127.0.0.1:{env[s.upper() + '_HTTP_PORT']}/graphql" in text, f"{s} URL printed"
     assert gateway in text
+    if web_built():  # `make dev` builds it (make web); the explorer's URL is printed with the others
+        assert f"http://127.0.0.1:{env['WEB_PORT']}/" in text
     gql = Gql(gateway)
     org = gql('mutation { createOrganization(input: {name: "Kept KK", country: "JP"}) { id } }', None, admin)
     org_id = org["createOrganization"]["id"]

@@ -105,7 +105,9 @@ class FakeAccounts(_Part):
         )
 
     def outgoing_since(self, account_id: str, since: datetime) -> int:
-        moved = sum(t.quantity_t for t in self.uow.transfers if t.from_account_id == account_id and t.occurred_at >= since)
+        moved = sum(
+            t.quantity_t for t in self.uow.transfers if t.from_account_id == account_id and t.occurred_at >= since
+        )
         waiting = sum(
             h.quantity_t
             for h in self.uow.held.values()

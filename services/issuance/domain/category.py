@@ -6,11 +6,12 @@ it is stamped on each batch at issuance and travels with the credits.
 
 from __future__ import annotations
 
+from carbon_runtime.rules.categories import is_ndc_contributing
 from carbon_runtime.vocabulary import CreditCategory as CreditCategory
 
 from .countries import JAPAN
 from .reference_data import CreditType, Program
-from .values import Article6Authorization, AuthorizationPurpose, JapanTies
+from .values import Article6Authorization, JapanTies, authorization_of
 
 
 def has_corresponding_adjustment(program: Program, authorization: Article6Authorization | None) -> bool:
@@ -27,21 +28,22 @@ def derive_category(
     authorization: Article6Authorization | None,
     japan_ties: JapanTies,
 ) -> CreditCategory:
-    # (1) J-Credits are counted in Japan's inventory whatever else is true of them.
-    if program.program_id == "JCREDIT":
-        return CreditCategory.NDC_CONTRIBUTING
-    # (1) JCM with CA, and any foreign credit whose host authorized it for NDC use with a CA.
-    if (
-        has_corresponding_adjustment(program, authorization)
-        and authorization is not None
-        and AuthorizationPurpose.NDC in authorization.purposes
+    """The §6.1.1 category of a project's credits. (1) 「我が国の NDC の達成に資するカーボン・クレジット」
+    (具体例 J－クレジット, JCM); (2) 「J－クレジット制度によらない国内の炭素吸収・炭素除去系ボランタリー
+    クレジット」; (3) Japan-tied voluntary credits without CA; (4) all others."""
+    # (1) 6.1.1(1): J-Credit and JCM always (「（具体例） J－クレジット JCM」), other foreign credits only
+    # when authorized for NDC use with a corresponding adjustment. The rule is shared with the
+    # registry's NDC counting and reporting's eligibility (carbon_runtime.rules.categories).
+    if is_ndc_contributing(
+        program.program_id,
+        corresponding_adjustment=has_corresponding_adjustment(program, authorization),
+        authorization=authorization_of(authorization),
     ):
         return CreditCategory.NDC_CONTRIBUTING
     # (2) removals in Japan outside J-Credit (J-Blue, DAC in Japan under another program).
     if host_country == JAPAN and credit_type is CreditType.REMOVAL:
         return CreditCategory.DOMESTIC_REMOVAL
-    # (3) JCM exists to deploy Japanese low-carbon technology, so a JCM credit without CA is tied to
-    # Japan by construction; other programs need a recorded tie.
-    if program.program_id == "JCM" or japan_ties.any():
+    # (3) voluntary credits without CA tied to Japan by a recorded tie.
+    if japan_ties.any():
         return CreditCategory.JAPAN_ECONOMY
     return CreditCategory.GLOBAL

@@ -15,12 +15,15 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import ROUND_FLOOR, Decimal
 
 from carbon_runtime.errors import conflict, invalid, precondition
+from carbon_runtime.rules.article6 import ARTICLE6_FROM, is_article6_vintage, straddles_article6_start
+from carbon_runtime.rules.categories import JCM
 
 from .actor import Actor, Role, require_role, require_role_for
+from .category import derive_category, has_corresponding_adjustment
 from .events import DomainEvent, IssuanceDecided, MonitoringReportSubmitted, VerificationRecorded
 from .periods import Period
 from .plan import IssuancePlan
@@ -96,6 +99,41 @@ def buffer_tonnes(issued_quantity_t: int, buffer_percent: int) -> int:
     return -(-issued_quantity_t * buffer_percent // 100)
 
 
+def require_period_ended(period: Period, at: datetime) -> None:
+    """Credits certify what has happened, never what is expected to. Report §2.1: the difference is
+    certified 「MRV（測定・報告・検証）を経て」, and 表 1 (ICROA) Real: 「全ての排出削減・炭素吸収・炭素除去活動は、
+    真に行われたことが証明されなければならない。」 A monitoring period that ends after today (the injected
+    clock, in UTC) has not been measured yet, so it is INVALID_ARGUMENT."""
+    today = at.astimezone(UTC).date()
+    if period.end > today:
+        raise invalid(
+            "MONITORING_PERIOD_NOT_ENDED",
+            f"monitoring period ends {period.end.isoformat()}, after today ({today.isoformat()}): "
+            "only reductions or removals that have happened can be reported",
+            period_end=period.end.isoformat(),
+            today=today.isoformat(),
+        )
+
+
+def require_one_side_of_article6_start(project: Project, period: Period) -> None:
+    """Report 表 4 (ITMOs の定義): 「2021 年以降の緩和成果」, and 表 5 第 6 条 「2021 年 1 月 1 日以降に実現した
+    排出削減・吸収・除去に対して発行された JCM クレジット」: a corresponding adjustment, and Japan's NDC
+    counting of JCM, apply to outcomes from 1 January 2021 only. A batch carries one CA flag, so for an
+    authorized project (or a JCM project, which Japan counts) a monitoring period straddling that date is
+    refused: submit it as two reports, one ending 2020-12-31 and one starting 2021-01-01."""
+    if not (project.authorization is not None or project.program.program_id == JCM):
+        return
+    if straddles_article6_start(period.start, period.end):
+        raise invalid(
+            "VINTAGE_STRADDLES_2021",
+            f"monitoring period {period.start}..{period.end} straddles {ARTICLE6_FROM}: corresponding "
+            "adjustments apply only from 2021, so split it into a period ending 2020-12-31 and one "
+            "starting 2021-01-01",
+            period_start=period.start.isoformat(),
+            period_end=period.end.isoformat(),
+        )
+
+
 class MonitoringReportStatus(enum.StrEnum):
     SUBMITTED = "SUBMITTED"
     VERIFIED = "VERIFIED"
@@ -153,6 +191,8 @@ class MonitoringReport:
                 f"monitoring period {period.start}..{period.end} is outside the crediting period "
                 f"{project.crediting_period.start}..{project.crediting_period.end}",
             )
+        require_period_ended(period, at)
+        require_one_side_of_article6_start(project, period)
         if quantification.credit_type is not project.credit_type:
             raise invalid(
                 "QUANTIFICATION_TYPE_MISMATCH",
@@ -244,7 +284,13 @@ class MonitoringReport:
         if self.verified_quantity_t == 0:
             raise precondition("NOTHING_TO_ISSUE", f"report {self.report_id} verified 0 t")
         issued_t = self.verified_quantity_t
-        buffer_t = buffer_tonnes(issued_t, project.buffer_percent) if project.credit_type is CreditType.REMOVAL else 0
+        # Any project that stated a reversal risk sets its buffer share aside: removals, and nature-based
+        # reductions such as REDD+ (表 1 Permanent 「プロジェクトに可逆性リスクがある場合」).
+        buffer_t = buffer_tonnes(issued_t, project.buffer_percent)
+        # A report accepted before the Article 6 split rule could still straddle 2021: refuse it here too.
+        require_one_side_of_article6_start(project, self.period)
+        authorization = project.authorization if is_article6_vintage(self.period.start) else None
+        corresponding_adjustment = has_corresponding_adjustment(project.program, authorization)
         plan = IssuancePlan(
             project_id=project.project_id,
             monitoring_report_id=self.report_id,
@@ -256,10 +302,18 @@ class MonitoringReport:
             vintage=self.period,
             credit_type=project.credit_type,
             basis=project.basis,
-            category=project.category,
+            # A pre-2021 batch of an authorized project carries no CA, so its category is derived
+            # without the authorization (a JCM or J-Credit batch stays category (1) either way).
+            category=derive_category(
+                program=project.program,
+                host_country=project.host_country,
+                credit_type=project.credit_type,
+                authorization=authorization,
+                japan_ties=project.japan_ties,
+            ),
             exchange_category=project.methodology.exchange_category,
-            corresponding_adjustment=project.corresponding_adjustment,
-            authorization=project.authorization,
+            corresponding_adjustment=corresponding_adjustment,
+            authorization=authorization,
         )
         self.status = MonitoringReportStatus.ISSUED
         self.issuance = plan

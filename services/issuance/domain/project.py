@@ -178,8 +178,18 @@ class Project:
         if methodology.credit_type is CreditType.REMOVAL and permanence is None:
             # Without a reversal-risk rating no buffer share could be set aside at issuance.
             raise invalid("PERMANENCE_REQUIRED", "a removal project must state its reversal risk")
-        if methodology.credit_type is CreditType.REDUCTION and permanence is not None:
-            raise invalid("PERMANENCE_NOT_APPLICABLE", "reductions carry no reversal risk or buffer")
+        if (
+            methodology.credit_type is CreditType.REDUCTION
+            and methodology.basis is not CreditBasis.NATURE
+            and permanence is not None
+        ):
+            # 表 1 Permanent: 「プロジェクトに可逆性リスクがある場合、…反転（漏洩）が発生した場合に備えた保証
+            # メカニズムを導入する必要がある。」 Nature-based reductions (REDD+, 表 3 「排出回避・削減 自然ベース
+            # REDD+」) keep carbon in forests and soils that can be released again, so they may state a
+            # reversal risk and carry a buffer; a technology reduction stores nothing that could reverse.
+            raise invalid(
+                "PERMANENCE_NOT_APPLICABLE", "technology-based reductions store no carbon: no reversal risk or buffer"
+            )
         if authorization is not None and not program.corresponding_adjustment_possible:
             raise invalid(
                 "AUTHORIZATION_NOT_SUPPORTED",

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from carbon_runtime.errors import invalid
+from carbon_runtime.rules.article6 import ARTICLE6_FROM
+from carbon_runtime.rules.categories import counts_toward_japan_ndc as shared_counts_toward_japan_ndc
 
 from .blocks import UnitBlock
 from .models import Account, Batch
@@ -120,11 +122,13 @@ def issuer_onset_quantity(records: Iterable[TransferRecord], organization_id: st
     )
 
 
-# Japan counts retired JCM credits for reductions from 2021-01-01 on toward its NDC (DOMAIN.md §4,
-# report Table 5); earlier JCM vintages were counted under the Kyoto-era arrangements, not the NDC.
-JCM_NDC_FROM = date(2021, 1, 1)
+# Japan counts retired JCM credits for outcomes from 2021-01-01 on toward its NDC (report 表 5 第 5 条:
+# 「2021 年 1 月 1 日以降に実現した排出削減・吸収に対して発行された JCM クレジットについて、無効化…された量を、
+# 日本国の NDC の達成に活用することができる。」). The rule is shared with issuance's category (1)
+# (carbon_runtime.rules.categories), so the two services agree on which credits are Japan's.
+JCM_NDC_FROM = ARTICLE6_FROM
 
 
 def counts_toward_japan_ndc(batch: Batch) -> bool:
     """Whether retiring units of this batch is recorded as counting toward Japan's NDC."""
-    return batch.program_id == "JCM" and batch.vintage_end >= JCM_NDC_FROM
+    return shared_counts_toward_japan_ndc(batch.program_id, batch.vintage_start)

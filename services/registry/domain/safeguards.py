@@ -37,6 +37,9 @@ class SafeguardPolicy:
     four_eyes_threshold_t: int | None = None
     max_failed_authorizations: int = 0
     failed_authorization_window_s: int = 3600
+    #: Refusals one caller may collect within the failure window before its commands are refused
+    #: (TOO_MANY_REFUSED_AUTHORIZATIONS); 0: four times max_failed_authorizations.
+    max_refusals_per_caller: int = 0
     #: Four-eyes counts the sum moved out of an account over this rolling window, not each transfer:
     #: otherwise a thief splits the theft into transfers just under the threshold.
     four_eyes_window_s: int = 24 * 3600
@@ -53,7 +56,12 @@ class SafeguardPolicy:
     # (FOUR_EYES_REQUIRED) and the holder uses a transfer, which a second person approves.
 
     def __post_init__(self) -> None:
-        for name in ("trusted_account_delay_s", "untrusted_transfer_delay_s", "max_failed_authorizations"):
+        for name in (
+            "trusted_account_delay_s",
+            "untrusted_transfer_delay_s",
+            "max_failed_authorizations",
+            "max_refusals_per_caller",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
         if self.four_eyes_window_s <= 0:
@@ -81,9 +89,7 @@ class SafeguardPolicy:
     def four_eyes_window_start(self, now: datetime) -> datetime:
         return now - timedelta(seconds=self.four_eyes_window_s)
 
-    def plan(
-        self, *, quantity: int, target_trusted: bool, now: datetime, recent_outgoing_t: int = 0
-    ) -> TransferPlan:
+    def plan(self, *, quantity: int, target_trusted: bool, now: datetime, recent_outgoing_t: int = 0) -> TransferPlan:
         """How a requested transfer proceeds: at once, held until `completes_at`, and/or waiting
         for a second person's approval."""
         delay_s = 0 if target_trusted else self.untrusted_transfer_delay_s
@@ -97,6 +103,13 @@ class SafeguardPolicy:
 
     def suspends_after(self, failures_in_window: int) -> bool:
         return self.max_failed_authorizations > 0 and failures_in_window >= self.max_failed_authorizations
+
+    @property
+    def caller_refusal_limit(self) -> int:
+        """0 when the safeguard is off."""
+        if self.max_failed_authorizations <= 0:
+            return 0
+        return self.max_refusals_per_caller or 4 * self.max_failed_authorizations
 
     def failure_window_start(self, now: datetime) -> datetime:
         return now - timedelta(seconds=self.failed_authorization_window_s)

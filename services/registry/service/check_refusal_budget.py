@@ -1,5 +1,5 @@
 """CheckRefusalBudget: the per-caller throttle of the safeguards. A caller refused
-`max_failed_authorizations` times within the window (on any accounts) is refused FORBIDDEN
+`caller_refusal_limit` times within the window (on any accounts) is refused FORBIDDEN
 `TOO_MANY_REFUSED_AUTHORIZATIONS` before its next command has any effect, until the window passes.
 Strangers' refusals never suspend the accounts they probe (record_refused_authorization.py); this
 is what slows them down instead. Platform services are exempt (they act for the exchange)."""
@@ -25,10 +25,11 @@ def handle(
     clock: Callable[[], datetime],
 ) -> None:
     actor = cmd.actor
-    if safeguards.max_failed_authorizations <= 0 or not actor.authenticated or actor.has_role("SERVICE"):
+    limit = safeguards.caller_refusal_limit
+    if limit <= 0 or not actor.authenticated or actor.has_role("SERVICE"):
         return
     refused = uow.accounts.caller_authorization_failures(actor.name, safeguards.failure_window_start(clock()))
-    if refused >= safeguards.max_failed_authorizations:
+    if refused >= limit:
         raise forbidden(
             TOO_MANY_REFUSED_AUTHORIZATIONS,
             f"too many refused operations ({refused}) in the last {safeguards.failed_authorization_window_s} s; "

@@ -17,7 +17,6 @@ from services.registry.service.ports import RegistryUnitOfWork
 from services.registry.service.results import SettleResult
 from services.registry.service.transfer_credits import record_ownership_change
 
-
 #: The subject of the exchange's service tokens (issue_service_token(..., "trading")).
 EXCHANGE_SERVICE = "service:trading"
 

@@ -13,6 +13,7 @@ from services.registry.domain.certificates import CertificateKind
 from services.registry.domain.commands import UseForNdc
 from services.registry.domain.events import CreditsUsedForNdc, blocks_of
 from services.registry.domain.models import AccountKind, validate_country
+from services.registry.domain.ndc_use import require_usable_for_ndc
 from services.registry.service.common import caused_by, require_id
 from services.registry.service.permanent_use import record_use, take_units
 from services.registry.service.ports import RegistryUnitOfWork
@@ -39,6 +40,9 @@ def handle(cmd: UseForNdc, uow: RegistryUnitOfWork, *, new_id: Callable[[], str]
         operation=ledger.use_for_ndc,
         authorize=lambda account: None,
     )
+    # Article 6 (report Table 4, footnote 19): pre-2021 vintages and unadjusted foreign credits are
+    # refused; raising here rolls the taken units back with the unit of work.
+    require_usable_for_ndc(used.batch, country)
     ndc_use_id = new_id()
     ranges = used.serial_ranges
     purpose = f"NDC of {country}, {cmd.ndc_year}"

@@ -18,7 +18,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from carbon_runtime.vocabulary import CancellationPurpose, CreditBasis, CreditCategory, CreditType, RetirementPurpose
+from carbon_runtime.vocabulary import (
+    Authorization,
+    CancellationPurpose,
+    CreditBasis,
+    CreditCategory,
+    CreditType,
+    RetirementPurpose,
+)
 from services.reporting.adapters import tables
 from services.reporting.domain.facts import (
     BatchFacts,
@@ -82,10 +89,12 @@ def _batch_record(
         # A program this release's rules do not know cannot be judged or disclosed safely.
         return None
     project = projects.get(str(base["project_id"]))
-    registered_on: date | None = None
+    crediting_period_start: date | None = None
     project_name = ""
     if project is not None:
-        registered_on = project["registered_on"] or project["crediting_period_start"]
+        # CORSIA's cut-off is the start of the first crediting period (Table 9), never the day the
+        # project was registered on this platform, which is always after 2016.
+        crediting_period_start = project["crediting_period_start"]
         project_name = project["name"] or ""
     serial_source = minted if minted is not None else base
     facts = BatchFacts(
@@ -100,7 +109,7 @@ def _batch_record(
         category=CreditCategory(base["category"]),
         vintage_start=base["vintage_start"],
         vintage_end=base["vintage_end"],
-        first_crediting_period_start=registered_on,
+        first_crediting_period_start=crediting_period_start,
         corresponding_adjustment=bool(base["corresponding_adjustment"]),
         co_benefits=tuple(int(g) for g in json.loads(base["co_benefits"])),
         proponent_organization_id=str(base["issuer_organization_id"]),
@@ -109,6 +118,7 @@ def _batch_record(
         serial_start=str(serial_source["serial_start"]),
         serial_end=str(serial_source["serial_end"]),
         issued_on=aware(issued["issued_at"] if issued is not None else minted["minted_at"]).date(),  # type: ignore[index]
+        authorization=_authorization(base["authorization_kind"]),
     )
     return BatchRecord(
         facts=facts,
@@ -117,6 +127,13 @@ def _batch_record(
         known_to_issuance=issued is not None,
         known_to_registry=minted is not None,
     )
+
+
+def _authorization(value: object) -> Authorization:
+    try:
+        return Authorization(str(value))
+    except ValueError:
+        return Authorization.NONE  # an unknown label authorizes nothing
 
 
 def batch_facts(records: Mapping[str, BatchRecord]) -> dict[str, BatchFacts]:

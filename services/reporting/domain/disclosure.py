@@ -185,8 +185,23 @@ def render_csv(report: DisclosureReport) -> str:
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writeheader()
     for line in report.lines:
-        writer.writerow(_line_fields(line))
+        writer.writerow({k: neutralize_formula(v) for k, v in _line_fields(line).items()})
     return buffer.getvalue()
+
+
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize_formula(value: object) -> object:
+    """Spreadsheets run a cell that starts with = + - @ (or a tab/CR before one) as a formula, so a
+    beneficiary named '=HYPERLINK(...)' would execute on the auditor's machine (CSV injection,
+    OWASP). Such text cells get a leading apostrophe; numbers are left as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
 
 
 def report_to_dict(report: DisclosureReport) -> dict[str, object]:

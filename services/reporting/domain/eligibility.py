@@ -23,11 +23,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from carbon_runtime.errors import invalid
+from carbon_runtime.rules.article6 import ARTICLE6_FROM, authorizes_other_international_mitigation
+from carbon_runtime.rules.categories import is_ndc_contributing
 from carbon_runtime.vocabulary import CreditCategory, CreditType
 
 from .facts import BatchFacts, InstitutionalUse, ProgramId
 
-RULESET_VERSION = "2022.06-r1"
+# r2 (issue 13): CORSIA reads the crediting period start, enforces the whole vintage window and needs
+# an OIMP authorization with CA from 2021; JCM is category (1) by the shared rule.
+RULESET_VERSION = "2022.06-r2"
 
 _METI_6_1_1 = "METI Carbon Credit Report 2022 §6.1.1 table"
 _METI_TABLE_9 = "METI Carbon Credit Report 2022 §3.1.5 Table 9 and footnote 27"
@@ -82,15 +86,31 @@ def _category_rule(
     accepted_text = ", ".join(sorted(c.value for c in accepted))
 
     def check(batch: BatchFacts) -> RuleCheck:
-        passed = batch.category in accepted
+        category = effective_category(batch)
+        passed = category in accepted
         verb = "is" if passed else "is not"
         return RuleCheck(
             passed,
-            f"category {batch.category.value} {verb} among accepted categories ({accepted_text})",
-            (("category", batch.category.value),),
+            f"category {category.value} {verb} among accepted categories ({accepted_text})",
+            (("category", category.value), ("program_id", batch.program_id.value)),
         )
 
-    return EligibilityRule(rule_id, 1, use, f"{_METI_6_1_1}; DOMAIN.md §6 {row}", summary, check)
+    return EligibilityRule(rule_id, 2, use, f"{_METI_6_1_1}; DOMAIN.md §6 {row}", summary, check)
+
+
+def effective_category(batch: BatchFacts) -> CreditCategory:
+    """The batch's category, with category (1) decided by the rule issuance and the registry share.
+
+    Report §6.1.1 (１) 「我が国の NDC の達成に資するカーボン・クレジット」, （具体例） 「J－クレジット」「JCM」: a
+    JCM batch stamped JAPAN_ECONOMY before that rule was shared is still category (1) here, as the
+    registry counts its retirements toward Japan's NDC."""
+    if is_ndc_contributing(
+        batch.program_id.value,
+        corresponding_adjustment=batch.corresponding_adjustment,
+        authorization=batch.authorization,
+    ):
+        return CreditCategory.NDC_CONTRIBUTING
+    return batch.category
 
 
 _CATEGORY_1 = frozenset({CreditCategory.NDC_CONTRIBUTING})
@@ -112,7 +132,7 @@ CORSIA_PILOT_REDUCTIONS_UNTIL: dict[ProgramId, date] = {
 }
 CORSIA_REGISTRATION_FROM = date(2016, 1, 1)
 # Article 6.2 guidance: mitigation from 2021 on used for CORSIA needs a corresponding adjustment.
-CORSIA_CA_REQUIRED_FROM = date(2021, 1, 1)
+CORSIA_CA_REQUIRED_FROM = ARTICLE6_FROM
 
 
 def _corsia_program(batch: BatchFacts) -> RuleCheck:
@@ -127,6 +147,9 @@ def _corsia_program(batch: BatchFacts) -> RuleCheck:
 
 
 def _corsia_registration(batch: BatchFacts) -> RuleCheck:
+    """表 9: 「2016 年 1 月 1 日登録～」: the activity's first crediting period started on or after 1 January
+    2016. Read from the project's crediting period (or the origin registry's), never from the day the
+    project was registered on this platform, which is always after 2016."""
     start = batch.first_crediting_period_start
     inputs = (("first_crediting_period_start", "unknown" if start is None else start.isoformat()),)
     if start is None:
@@ -143,31 +166,56 @@ def _corsia_registration(batch: BatchFacts) -> RuleCheck:
 
 
 def _corsia_vintage(batch: BatchFacts) -> RuleCheck:
-    inputs = (("program_id", batch.program_id.value), ("vintage_end", batch.vintage_end.isoformat()))
+    """表 9 「CORSIA パイロットフェーズにて使用可能なクレジットと対象ビンテージ」: ACR, ART 「2016 年 1 月 1 日登録～
+    2023 年 12 月 31 日までの削減量」; CCER, CDM, CAR, GCC, GS, VCS 「2016 年 1 月 1 日登録～2020 年 12 月 31 日
+    までの削減量」. The whole monitoring period must lie in the window: a batch cannot be split by date."""
+    inputs = (
+        ("program_id", batch.program_id.value),
+        ("vintage_start", batch.vintage_start.isoformat()),
+        ("vintage_end", batch.vintage_end.isoformat()),
+    )
     until = CORSIA_PILOT_REDUCTIONS_UNTIL.get(batch.program_id)
     if until is None:
         return RuleCheck(False, f"no pilot-phase vintage window for program {batch.program_id.value}", inputs)
-    # The whole monitoring period must fall inside the window: a batch cannot be split by date.
+    if batch.vintage_start < CORSIA_REGISTRATION_FROM:
+        return RuleCheck(
+            False,
+            f"vintage starts {batch.vintage_start.isoformat()}, before the window opening "
+            f"{CORSIA_REGISTRATION_FROM.isoformat()}",
+            inputs,
+        )
     passed = batch.vintage_end <= until
     relation = "within" if passed else "after"
     return RuleCheck(
         passed,
-        f"vintage ends {batch.vintage_end.isoformat()}, {relation} the window ending {until.isoformat()}",
+        f"vintage {batch.vintage_start.isoformat()}..{batch.vintage_end.isoformat()} {relation} the window "
+        f"{CORSIA_REGISTRATION_FROM.isoformat()}..{until.isoformat()}",
         inputs,
     )
 
 
 def _corsia_corresponding_adjustment(batch: BatchFacts) -> RuleCheck:
+    """脚注 27: 「対象ビンテージが 2021 年 1 月 1 日以降のクレジットについては、パリ協定第 6 条 2 項ガイダンスに
+    よって、CORSIA への活用においても相当調整を行うことが定められている。」 表 4: the host must authorize the
+    outcomes for 「NDC 達成以外の国際緩和目的」 (OIMP); an NDC-only authorization does not cover CORSIA."""
     inputs = (
         ("vintage_end", batch.vintage_end.isoformat()),
         ("corresponding_adjustment", str(batch.corresponding_adjustment).lower()),
+        ("authorization", batch.authorization.value),
     )
     # A batch whose monitoring period reaches into 2021 contains 2021+ mitigation, so it needs CA.
     needs_ca = batch.vintage_end >= CORSIA_CA_REQUIRED_FROM
     if not needs_ca:
         return RuleCheck(True, "vintage before 2021: no corresponding adjustment required", inputs)
+    if not authorizes_other_international_mitigation(batch.authorization):
+        return RuleCheck(
+            False,
+            f"vintage from 2021 with authorization {batch.authorization.value}: CORSIA needs an authorization "
+            "for other international mitigation purposes",
+            inputs,
+        )
     if batch.corresponding_adjustment:
-        return RuleCheck(True, "vintage from 2021 with a corresponding adjustment", inputs)
+        return RuleCheck(True, "vintage from 2021, authorized for other international mitigation, with CA", inputs)
     return RuleCheck(False, "vintage from 2021 without a corresponding adjustment", inputs)
 
 
@@ -238,7 +286,7 @@ RULES: tuple[EligibilityRule, ...] = (
     ),
     EligibilityRule(
         "CORSIA-PILOT-REGISTRATION",
-        1,
+        2,
         InstitutionalUse.CORSIA,
         f"{_METI_TABLE_9}; DOMAIN.md §5 CORSIA",
         "first crediting period starting on or after 2016-01-01",
@@ -246,18 +294,18 @@ RULES: tuple[EligibilityRule, ...] = (
     ),
     EligibilityRule(
         "CORSIA-PILOT-VINTAGE",
-        1,
+        2,
         InstitutionalUse.CORSIA,
         f"{_METI_TABLE_9}; DOMAIN.md §5 CORSIA",
-        "reductions up to 2023-12-31 (ACR, ART) or 2020-12-31 (CCER, CDM, CAR, GCC, GS, VCS)",
+        "vintages from 2016-01-01, reductions up to 2023-12-31 (ACR, ART) or 2020-12-31 (CCER, CDM, CAR, GCC, GS, VCS)",
         _corsia_vintage,
     ),
     EligibilityRule(
         "CORSIA-ART6-CA",
-        1,
+        2,
         InstitutionalUse.CORSIA,
         f"{_METI_TABLE_9}; Article 6.2 guidance; DOMAIN.md §5 CORSIA",
-        "vintages from 2021 on need a corresponding adjustment",
+        "vintages from 2021 on need an authorization for other international mitigation and a corresponding adjustment",
         _corsia_corresponding_adjustment,
     ),
     EligibilityRule(

@@ -15,7 +15,14 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from carbon_runtime.errors import invalid
-from carbon_runtime.vocabulary import CancellationPurpose, CreditBasis, CreditCategory, CreditType, RetirementPurpose
+from carbon_runtime.vocabulary import (
+    Authorization,
+    CancellationPurpose,
+    CreditBasis,
+    CreditCategory,
+    CreditType,
+    RetirementPurpose,
+)
 
 # Japan Standard Time has no daylight saving, so a fixed offset is exact; SHK fiscal years and the
 # exchange's trading days are Japanese calendar days.
@@ -65,7 +72,8 @@ class BatchFacts:
     category: CreditCategory
     vintage_start: date
     vintage_end: date
-    # Registration date, or start of the first crediting period; CORSIA's cut-off reads it.
+    # Start of the project's first crediting period (the origin registry's for an imported project),
+    # never the day it was registered on this platform; CORSIA's cut-off (Table 9) reads it.
     # None when the program did not report it: rules that need it then refuse rather than guess.
     first_crediting_period_start: date | None
     corresponding_adjustment: bool
@@ -78,6 +86,8 @@ class BatchFacts:
     issued_on: date | None = None
     # IPCC sector, as Article 6 reports need it (e.g. "Energy", "AFOLU").
     sector: str = ""
+    # The host country's Article 6 authorization; CORSIA needs one for other international mitigation.
+    authorization: Authorization = Authorization.NONE
 
     def __post_init__(self) -> None:
         if self.vintage_end < self.vintage_start:

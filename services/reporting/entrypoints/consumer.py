@@ -36,6 +36,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from carbon_runtime.messaging import decoding
 from carbon_runtime.messaging.bus import MessageBus
+from carbon_runtime.messaging.envelope import accepted_from_topic
 from carbon_runtime.messaging.kafka import ConsumedRecord, KafkaConsumerLoop
 from carbon_runtime.ops import telemetry
 from carbon_runtime.vocabulary import (
@@ -438,6 +439,10 @@ def make_handler(bus: Bus) -> Callable[[ConsumedRecord], None]:
             # A record that is not an envelope can never be applied; retrying it would stall the partition.
             log.error("skipping undecodable record at %s offset %s", record.topic, record.offset)
             return
+        if not accepted_from_topic(record.topic, env):
+            # A topic carries only its producer's own event types (a forged event on the wrong topic).
+            log.error("refusing event %s (%s) on topic %s", env.event_id, env.event_type, record.topic)
+            return
         with telemetry.kafka_consume_span(record.topic, record.headers, env.event_id):
             # Database errors propagate: the loop reconnects and the record is delivered again.
             apply_one(bus, env)
@@ -445,7 +450,20 @@ def make_handler(bus: Bus) -> Callable[[ConsumedRecord], None]:
     return handle
 
 
-def consumer(bootstrap_servers: str, bus: Bus, *, session_timeout_ms: int = 6000) -> KafkaConsumerLoop:
+def consumer(
+    bootstrap_servers: str,
+    bus: Bus,
+    *,
+    session_timeout_ms: int = 6000,
+    security: dict[str, object] | None = None,
+) -> KafkaConsumerLoop:
+    """`security`: the same TLS/SASL options as the service's producers (ServiceSettings.kafka_options);
+    without them production brokers refuse the connection and the reports silently stop."""
     return KafkaConsumerLoop(
-        bootstrap_servers, GROUP_ID, TOPICS, make_handler(bus), session_timeout_ms=session_timeout_ms
+        bootstrap_servers,
+        GROUP_ID,
+        TOPICS,
+        make_handler(bus),
+        session_timeout_ms=session_timeout_ms,
+        security=security,
     )

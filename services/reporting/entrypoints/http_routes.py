@@ -3,6 +3,7 @@ rules as the GraphQL field, bearer token in the Authorization header) and the pu
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -44,6 +45,14 @@ def _error(err: DomainError) -> JSONResponse:
     )
 
 
+def safe_filename(name: str) -> str:
+    """A Content-Disposition filename from caller-chosen parts (the organization id is a path
+    segment): only letters, digits, dot, dash and underscore survive, so no quote, semicolon, CR/LF
+    or path separator can inject header parameters or a path."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", name)[:150]
+    return cleaned.lstrip(".") or "report"
+
+
 def add_routes(app: FastAPI, bus: MessageBus[Any], queries: ReportQueries, verifier: TokenVerifier) -> None:
     @app.get("/reports/disclosure/{organization_id}/{year_and_format}")
     async def disclosure_download(organization_id: str, year_and_format: str, request: Request) -> Response:
@@ -57,12 +66,12 @@ def add_routes(app: FastAPI, bus: MessageBus[Any], queries: ReportQueries, verif
                 )
             )
         try:
-            principal = verifier.from_authorization(request.headers.get("authorization"))
+            principal = await verifier.from_authorization_async(request.headers.get("authorization"))
             cmd = GenerateDisclosureReport(actor(principal), organization_id, int(year_text))
             report: disclosure.DisclosureReport = await in_thread(bus.handle, cmd)
         except DomainError as err:
             return _error(err)
-        filename = f"disclosure-{organization_id}-{year_text}.{fmt}"
+        filename = safe_filename(f"disclosure-{organization_id}-{year_text}.{fmt}")
         headers = {"Content-Disposition": f'attachment; filename="{filename}"'} if fmt != "html" else {}
         body = {
             "csv": disclosure.render_csv,

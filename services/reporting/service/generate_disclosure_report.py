@@ -9,10 +9,12 @@ from services.reporting.domain import disclosure
 from services.reporting.domain.actor import authorize_organization_report
 from services.reporting.domain.commands import GenerateDisclosureReport
 from services.reporting.domain.events import ReportGenerated
+from services.reporting.domain.years import require_report_year
 from services.reporting.service.ports import UnitOfWork
 
 
 def handle(cmd: GenerateDisclosureReport, uow: UnitOfWork, *, new_id: Callable[[], str]) -> disclosure.DisclosureReport:
+    require_report_year(cmd.year, "year")
     authorize_organization_report(cmd.actor, cmd.organization_id)
     retirements = uow.facts.retirements(cmd.organization_id)
     records = uow.facts.batches(sorted({r.batch_id for r in retirements}))

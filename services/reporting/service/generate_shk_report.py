@@ -8,11 +8,13 @@ from services.reporting.domain import shk
 from services.reporting.domain.actor import authorize_organization_report
 from services.reporting.domain.commands import GenerateShkReport
 from services.reporting.domain.events import ReportGenerated
+from services.reporting.domain.years import require_report_year
 from services.reporting.service.ports import UnitOfWork
 
 
 def handle(cmd: GenerateShkReport, uow: UnitOfWork, *, new_id: Callable[[], str]) -> shk.ShkReport:
     shk_input = cmd.shk_input
+    require_report_year(shk_input.fiscal_year, "input.fiscalYear")
     authorize_organization_report(cmd.actor, shk_input.organization_id)
     retirements = uow.facts.retirements(shk_input.organization_id)
     transfers = uow.facts.transfers(shk_input.organization_id)

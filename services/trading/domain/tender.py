@@ -6,6 +6,10 @@ Rules:
 - At close, bids are filled from the highest price down; equal prices are filled in the order
   they were submitted. The marginal bid may be filled in part (the offered tonnes run out).
 - Pay-as-bid: each winner pays its own price, not a uniform clearing price.
+- The published average winning price is rounded (half-even) to the currency's minor unit (ISO 4217:
+  whole yen for JPY, cents for USD): proceeds / tonnes is usually a repeating fraction, and a price
+  nobody can pay (1833.333… yen) is not a price signal (issue 13 item 9). Proceeds and awards stay
+  exact, being sums of prices the bidders named.
 """
 
 from __future__ import annotations
@@ -13,9 +17,23 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from carbon_runtime.errors import conflict, invalid, precondition
+
+
+#: ISO 4217 minor units (digits after the decimal point) of currencies that differ from the usual 2.
+_MINOR_UNITS: dict[str, int] = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "VND": 0, "BHD": 3, "KWD": 3, "JOD": 3, "OMR": 3}
+
+
+def minor_unit_exponent(currency: str) -> int:
+    """Digits after the decimal point of the currency's minor unit (ISO 4217); 2 unless listed."""
+    return _MINOR_UNITS.get(currency.upper(), 2)
+
+
+def round_to_minor_unit(amount: Decimal, currency: str) -> Decimal:
+    """`amount` rounded half-even to the currency's minor unit: 1833.33… JPY -> 1833, USD -> 12.35."""
+    return amount.quantize(Decimal(1).scaleb(-minor_unit_exponent(currency)), rounding=ROUND_HALF_EVEN)
 
 
 class TenderStatus(enum.StrEnum):
@@ -50,7 +68,8 @@ class TenderResult:
     sold_quantity_t: int
     unsold_quantity_t: int
     proceeds: Decimal
-    average_winning_price: Decimal | None  # volume-weighted: proceeds / sold tonnes
+    # volume-weighted (proceeds / sold tonnes), rounded to the currency's minor unit
+    average_winning_price: Decimal | None
     median_winning_price: Decimal | None  # median of the winning bids' prices, one per bid
     highest_winning_price: Decimal | None
     lowest_winning_price: Decimal | None
@@ -67,6 +86,7 @@ class Tender:
         minimum_price: Decimal,
         closes_at: datetime,
         tick_size: Decimal = Decimal("1"),
+        currency: str = "JPY",
     ) -> None:
         if offered_quantity_t < 1:
             raise invalid("QUANTITY_NOT_POSITIVE", "a tender must offer at least one tonne")
@@ -79,6 +99,7 @@ class Tender:
         self.minimum_price = minimum_price
         self.closes_at = closes_at
         self.tick_size = tick_size
+        self.currency = currency
         self._bids: list[Bid] = []
         self._bid_ids: set[str] = set()
         self._result: TenderResult | None = None
@@ -148,7 +169,7 @@ class Tender:
             sold_quantity_t=sold_t,
             unsold_quantity_t=left_t,
             proceeds=proceeds,
-            average_winning_price=proceeds / sold_t if sold_t else None,
+            average_winning_price=round_to_minor_unit(proceeds / sold_t, self.currency) if sold_t else None,
             median_winning_price=_median(prices),
             highest_winning_price=prices[-1] if prices else None,
             lowest_winning_price=prices[0] if prices else None,

@@ -24,6 +24,7 @@ from carbon.registry.v1 import events_pb2 as registry_events
 from google.protobuf.message import DecodeError
 
 from carbon_runtime.messaging.bus import MessageBus
+from carbon_runtime.messaging.envelope import accepted_from_topic
 from carbon_runtime.messaging.kafka import ConsumedRecord, KafkaConsumerLoop
 from carbon_runtime.ops import telemetry
 from services.trading.domain.commands import DeliverForwards, RecordProject
@@ -112,6 +113,10 @@ def make_handler(bus: Bus) -> Callable[[ConsumedRecord], None]:
             log.error("skipping undecodable record at %s offset %s", record.topic, record.offset)
             return
         if env.event_type not in DECODERS:
+            return
+        if not accepted_from_topic(record.topic, env):
+            # A topic carries only its producer's own event types (a forged event on the wrong topic).
+            log.error("refusing event %s (%s) on topic %s", env.event_id, env.event_type, record.topic)
             return
         with telemetry.kafka_consume_span(record.topic, record.headers, env.event_id):
             # Database errors propagate: the loop reconnects and the record is delivered again.

@@ -43,9 +43,9 @@ def handle(
         or (actor.has_role("TRADER") and actor.member_of(record.seller_organization_id))
     ):
         require_role(actor, "EXCHANGE_ADMIN")
-    tender = sealed_book(record)
-    result = tender.close(now)
     instrument = markets.get(record.instrument_id, uow).instrument
+    tender = sealed_book(record, instrument.currency)
+    result = tender.close(now)
     awarded = {a.bid_id: a for a in result.awards}
     for bid in record.bids:
         award = awarded.get(bid.bid_id)

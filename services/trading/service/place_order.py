@@ -117,7 +117,7 @@ def handle(
                 # A concurrent request with the same key committed while this one waited: never
                 # touch its lock (the error path below releases only a lock this request took).
                 if _payload_of_record(raced) != _payload(cmd):
-                    raise _KeyRaced(_key_reused(cmd))
+                    raise _KeyRacedError(_key_reused(cmd))
                 return placed(uow, order_id, uow.trades.ids_of_order(order_id))
             if cmd.side is Side.BUY:
                 cash = uow.cash.get(organization_id, instrument.currency, for_update=True)
@@ -141,7 +141,7 @@ def handle(
                 actor_user_id=actor.name,
                 actor_organization_id=organization_id,
             )
-    except _KeyRaced as raced_err:
+    except _KeyRacedError as raced_err:
         _record_rejection(uow, cmd, order_id, raced_err.error)
         raise raced_err.error from None
     except DomainError as err:
@@ -157,7 +157,7 @@ def handle(
     return placed(uow, order_id, post.trade_ids)
 
 
-class _KeyRaced(Exception):
+class _KeyRacedError(Exception):
     """The key's order was committed by another request with another payload: CONFLICT, and the
     lock (which is that request's) stays untouched."""
 

@@ -23,7 +23,6 @@ from services.trading.service.common import check_account_owner
 from services.trading.service.markets import Markets
 from services.trading.service.ports import RegistryPort, UnitOfWork
 
-
 #: Prices are published; more significant digits than this cannot be a real price and only serve
 #: to break aggregates (a 1E+30 report once made marketStatistics fail for good).
 MAX_PRICE_SIGNIFICANT_DIGITS = 12
@@ -58,7 +57,9 @@ def _bounded_price(price: Decimal) -> Decimal:
     require_money_in_range(price, "price", "PRICE_OUT_OF_RANGE")
     if len(price.normalize().as_tuple().digits) > MAX_PRICE_SIGNIFICANT_DIGITS:
         raise invalid(
-            "PRICE_OUT_OF_RANGE", f"price has more than {MAX_PRICE_SIGNIFICANT_DIGITS} significant digits", field="price"
+            "PRICE_OUT_OF_RANGE",
+            f"price has more than {MAX_PRICE_SIGNIFICANT_DIGITS} significant digits",
+            field="price",
         )
     return price
 

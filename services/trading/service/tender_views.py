@@ -33,10 +33,11 @@ class BidView:
     quantity_t: int
 
 
-def sealed_book(record: TenderRecord) -> Tender:
-    """The domain tender with its stored bids: replaying them rebuilds the same sealed book."""
+def sealed_book(record: TenderRecord, currency: str = "JPY") -> Tender:
+    """The domain tender with its stored bids: replaying them rebuilds the same sealed book.
+    `currency` is the instrument's: the average winning price is rounded to its minor unit."""
     tender = Tender(
-        record.tender_id, record.offered_quantity_t, record.minimum_price, record.closes_at, record.tick_size
+        record.tender_id, record.offered_quantity_t, record.minimum_price, record.closes_at, record.tick_size, currency
     )
     for b in record.bids:
         tender.submit_bid(b.bid_id, b.organization_id, b.price, b.quantity_t, b.submitted_at)

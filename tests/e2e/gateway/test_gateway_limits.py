@@ -139,7 +139,10 @@ def supergraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supergraph]
             thread.join(timeout=15)
 
 
-def _run_gateway(supergraph: Supergraph, log_path: Path, environment: str) -> Iterator[Gateway]:
+def _run_gateway(
+    supergraph: Supergraph, log_path: Path, environment: str, extra_env: dict[str, str] | None = None
+) -> Iterator[Gateway]:
+    extra_env = extra_env or {}
     port = _free_port()
     env = supergraph.env | {
         "GATEWAY_PORT": str(port),
@@ -147,6 +150,9 @@ def _run_gateway(supergraph: Supergraph, log_path: Path, environment: str) -> It
         "GATEWAY_ENVIRONMENT": environment,
         "CARBON_GATEWAY_SECRET": SECRET,
         "SUPERGRAPH": str(supergraph.path),
+        # Production requires an allowlist of documents; these tests send ad-hoc documents.
+        "GATEWAY_PERSISTED_DOCUMENTS": "off",
+        **extra_env,
     }
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -178,7 +184,10 @@ def _run_gateway(supergraph: Supergraph, log_path: Path, environment: str) -> It
 
 @pytest.fixture(scope="module")
 def gateway(supergraph: Supergraph) -> Iterator[Gateway]:
-    yield from _run_gateway(supergraph, supergraph.path.with_name("gateway-dev.log"), "dev")
+    # A generous cost budget: these tests probe the depth, alias and token limits on their own.
+    yield from _run_gateway(
+        supergraph, supergraph.path.with_name("gateway-dev.log"), "dev", {"GATEWAY_MAX_COST": "100000000"}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -297,3 +306,72 @@ def test_production_hides_field_suggestions_introspection_and_graphiql(productio
     assert "text/html" not in graphiql.headers.get("content-type", "")
     served = production_gateway.query('{ order(id: "p1") { account { balance } } }')
     assert served.json() == {"data": {"order": {"account": {"balance": 120}}}}
+
+
+# -- issue 14, item 4: cost limit, per-client rate limit, client address, persisted documents --------
+
+
+@pytest.fixture(scope="module")
+def guarded_gateway(supergraph: Supergraph) -> Iterator[Gateway]:
+    """Small budgets, so one test can exceed each of them."""
+    yield from _run_gateway(
+        supergraph,
+        supergraph.path.with_name("gateway-guarded.log"),
+        "dev",
+        {
+            "GATEWAY_MAX_COST": "50",
+            "GATEWAY_ASSUMED_LIST_SIZE": "10",
+            "GATEWAY_RATE_LIMIT_PER_S": "1",
+            "GATEWAY_RATE_LIMIT_BURST": "5",
+        },
+    )
+
+
+def test_a_query_over_the_cost_limit_is_refused_before_any_subgraph(guarded_gateway: Gateway) -> None:
+    """Lists nest multiplicatively (accounts.owner.accounts...): few tokens, a huge answer."""
+    before = dict(tiny_subgraphs.CALLS)
+    response = guarded_gateway.query(_nested_accounts(3), headers={"authorization": "Bearer cost"})
+    assert "errors" in response.json() and "data" not in (response.json().get("data") or {})
+    assert any("cost" in message.lower() for message in _error_messages(response)), response.text
+    assert dict(tiny_subgraphs.CALLS) == before
+    cheap = guarded_gateway.query('{ organization(id: "o1") { id } }', headers={"authorization": "Bearer cost"})
+    assert "errors" not in cheap.json()
+
+
+def test_the_gateway_limits_the_rate_per_client(guarded_gateway: Gateway) -> None:
+    mine = {"authorization": "Bearer rate-limited-client"}
+    statuses = [guarded_gateway.query('{ organization(id: "o1") { id } }', headers=mine).status_code for _ in range(8)]
+    assert statuses[:5] == [200] * 5 and 429 in statuses[5:]
+    refused = guarded_gateway.query('{ organization(id: "o1") { id } }', headers=mine)
+    assert refused.status_code == 429 and refused.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+    # Another client has its own budget.
+    other = guarded_gateway.query('{ organization(id: "o1") { id } }', headers={"authorization": "Bearer other"})
+    assert other.status_code == 200
+
+
+@pytest.fixture(scope="module")
+def persisted_gateway(supergraph: Supergraph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    import hashlib
+    import json
+
+    document = '{ organization(id: "o1") { id } }'
+    path = tmp_path_factory.mktemp("persisted") / "documents.json"
+    path.write_text(json.dumps({hashlib.sha256(document.encode()).hexdigest(): document}))
+    yield from _run_gateway(
+        supergraph,
+        supergraph.path.with_name("gateway-persisted.log"),
+        "production",
+        {"GATEWAY_PERSISTED_DOCUMENTS": "on", "GATEWAY_PERSISTED_DOCUMENTS_FILE": str(path)},
+    )
+
+
+def test_production_runs_only_persisted_documents(persisted_gateway: Gateway) -> None:
+    import hashlib
+
+    document = '{ organization(id: "o1") { id } }'
+    before = dict(tiny_subgraphs.CALLS)
+    arbitrary = persisted_gateway.post({"query": '{ organization(id: "o2") { id } }'})
+    assert "errors" in arbitrary.json() and not arbitrary.json().get("data")
+    assert dict(tiny_subgraphs.CALLS) == before
+    known = persisted_gateway.post({"documentId": hashlib.sha256(document.encode()).hexdigest()})
+    assert known.json() == {"data": {"organization": {"id": "o1"}}}, known.text

@@ -114,7 +114,7 @@ def test_gateway_routes_to_each_subgraph_service_and_probes_its_health_endpoints
 
 def test_every_deployment_has_a_pdb_and_an_hpa(docs: list[Manifest]) -> None:
     deployments = of_kind(docs, "Deployment")
-    assert {d["metadata"]["name"] for d in deployments} == {f"{RELEASE}-{c}" for c in (*SERVICES, "gateway")}
+    assert {d["metadata"]["name"] for d in deployments} == {f"{RELEASE}-{c}" for c in (*SERVICES, "gateway", "web")}
     for dep in deployments:
         name = dep["metadata"]["name"]
         labels = dep["spec"]["template"]["metadata"]["labels"]
@@ -124,6 +124,8 @@ def test_every_deployment_has_a_pdb_and_an_hpa(docs: list[Manifest]) -> None:
             if p["spec"]["selector"]["matchLabels"].items() <= labels.items()
         ]
         assert len(pdbs) == 1, f"{name} needs exactly one PodDisruptionBudget"
+        if name == f"{RELEASE}-web":
+            continue  # the explorer: static files, a fixed web.replicas, no autoscaler
         hpas = [h for h in of_kind(docs, "HorizontalPodAutoscaler") if h["spec"]["scaleTargetRef"]["name"] == name]
         assert len(hpas) == 1, f"{name} needs exactly one HorizontalPodAutoscaler"
         assert hpas[0]["spec"]["scaleTargetRef"]["kind"] == "Deployment"
@@ -182,7 +184,7 @@ def test_each_service_reads_its_dsn_from_its_own_secret(docs: list[Manifest]) ->
 
 def test_every_pod_and_container_is_hardened(docs: list[Manifest]) -> None:
     specs = list(pod_specs(docs))
-    assert len(specs) == 2 * len(SERVICES) + 1  # four Deployments + gateway + four migration Jobs
+    assert len(specs) == 2 * len(SERVICES) + 2  # four Deployments + gateway + explorer + four migration Jobs
     for where, spec in specs:
         assert spec["automountServiceAccountToken"] is False, where
         assert spec["serviceAccountName"], where
@@ -357,6 +359,9 @@ def test_egress_is_limited_to_declared_destinations(docs: list[Manifest]) -> Non
         for rule in policy_for(docs, component)["spec"]["egress"]:
             assert rule.get("to"), f"{component}: an egress rule without `to` allows everywhere"
             assert {p["port"] for p in rule["ports"]} <= allowed_ports
+    web_rules = policy_for(docs, "web")["spec"]["egress"]
+    assert all(rule.get("to") for rule in web_rules), "web: an egress rule without `to` allows everywhere"
+    assert {p["port"] for r in web_rules for p in r["ports"]} == {53, PORTS["gateway"][0]}, "DNS and the gateway only"
     gateway_ports = {p["port"] for r in policy_for(docs, "gateway")["spec"]["egress"] for p in r["ports"]}
     assert gateway_ports.isdisjoint({PORTS[s][1] for s in SERVICES}), "the gateway never speaks gRPC"
     assert gateway_ports.isdisjoint({5432, 9092, 9093}), "the gateway reaches no database or broker"
@@ -438,3 +443,132 @@ def test_trading_runs_as_a_single_engine_owner(docs: list[Manifest]) -> None:
 def test_render_fails_when_trading_would_scale_out() -> None:
     with pytest.raises(helm.HelmError, match="maxReplicas must be 1"):
         helm_check.render("values-dev.yaml", {"services": {"trading": {"autoscaling": {"maxReplicas": 2}}}})
+
+
+def test_each_service_has_its_own_broker_credentials_and_writes_only_its_topic(prod_docs: list[Manifest]) -> None:
+    """Issue 14, item 5: a producer writes its own topic only; a leaked credential of one service
+    cannot forge another service's events."""
+    users = {u["metadata"]["name"]: u for u in of_kind(prod_docs, "KafkaUser")}
+    assert len(users) == len(SERVICES)
+    for svc in SERVICES:
+        user = users[f"carbon-platform-{svc}"]
+        acls = user["spec"]["authorization"]["acls"]
+        writable = [a["resource"]["name"] for a in acls if "Write" in a["operations"]]
+        assert writable == [f"carbon.{svc}.events.v1"]
+    passwords = {
+        e["valueFrom"]["secretKeyRef"]["name"]
+        for _, spec in pod_specs(prod_docs)
+        for container in spec["containers"]
+        for e in container.get("env", [])
+        if e["name"].endswith("KAFKA_SASL_PASSWORD")
+    }
+    assert passwords == {f"carbon-platform-{svc}" for svc in SERVICES}
+
+
+# --- the public explorer (web/, templates/web.yaml) and the optional Ingress ----------------------------
+
+WEB_PORT = 8080  # deploy/docker/web.Dockerfile: WEB_PORT and EXPOSE
+
+
+def test_the_explorer_deployment_is_hardened_and_probes_healthz(docs: list[Manifest]) -> None:
+    deployment = named(docs, "Deployment", f"{RELEASE}-web")
+    assert deployment["spec"]["selector"]["matchLabels"] == selector("web")
+    spec = deployment["spec"]["template"]["spec"]
+    assert spec["automountServiceAccountToken"] is False
+    assert named(docs, "ServiceAccount", spec["serviceAccountName"])["automountServiceAccountToken"] is False
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert spec["securityContext"]["runAsUser"] == 10001, "the image's numeric user"
+    (container,) = spec["containers"]
+    assert container["image"].rsplit("/", 1)[-1].startswith("carbon-web:")
+    sc = container["securityContext"]
+    assert sc["readOnlyRootFilesystem"] is True
+    assert sc["allowPrivilegeEscalation"] is False
+    assert sc["capabilities"] == {"drop": ["ALL"]}
+    assert [p["containerPort"] for p in container["ports"]] == [WEB_PORT]
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/healthz", "port": "http"}, probe
+    assert set(container["resources"]) == {"requests", "limits"}
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["WEB_HOST"] == "0.0.0.0"
+    assert env["WEB_PORT"] == str(WEB_PORT)
+    assert env["WEB_GATEWAY_URL"] == f"http://{RELEASE}-gateway:{PORTS['gateway'][0]}/graphql"
+    assert not any("valueFrom" in e for e in container["env"]), "the explorer holds no secret"
+    service = named(docs, "Service", f"{RELEASE}-web")
+    assert service["spec"]["selector"] == selector("web")
+    assert [(p["port"], p["targetPort"]) for p in service["spec"]["ports"]] == [(WEB_PORT, "http")]
+    ingress_ports = {p["port"] for r in policy_for(docs, "web")["spec"]["ingress"] for p in r["ports"]}
+    assert ingress_ports == {WEB_PORT}
+
+
+def test_the_explorer_follows_the_gateways_public_edge(prod_docs: list[Manifest]) -> None:
+    """Production narrows who reaches the gateway to the ingress controller: the explorer gets the same
+    sources, and its pods are allowed to the gateway for their /graphql proxy."""
+    (web_rule,) = policy_for(prod_docs, "web")["spec"]["ingress"]
+    (gateway_rule,) = policy_for(prod_docs, "gateway")["spec"]["ingress"]
+    edge = [peer for peer in gateway_rule["from"] if "namespaceSelector" in peer]
+    assert edge and web_rule["from"] == edge
+    assert {"podSelector": {"matchLabels": selector("web")}} in gateway_rule["from"]
+
+
+def ingress_paths(docs: list[Manifest]) -> dict[str, tuple[str, str, int]]:
+    (ingress,) = of_kind(docs, "Ingress")
+    (rule,) = ingress["spec"]["rules"]
+    return {
+        p["path"]: (p["pathType"], p["backend"]["service"]["name"], p["backend"]["service"]["port"]["number"])
+        for p in rule["http"]["paths"]
+    }
+
+
+def test_the_ingress_is_off_unless_enabled(dev_docs: list[Manifest]) -> None:
+    assert of_kind(dev_docs, "Ingress") == []
+
+
+def test_the_ingress_sends_graphql_to_the_gateway_and_the_rest_to_the_explorer() -> None:
+    docs = helm_check.render(
+        "values-dev.yaml",
+        {"ingress": {"enabled": True, "className": "nginx", "host": "registry.example.jp", "tlsSecretName": "tls"}},
+    )
+    (ingress,) = of_kind(docs, "Ingress")
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    assert ingress["spec"]["rules"][0]["host"] == "registry.example.jp"
+    assert ingress["spec"]["tls"] == [{"hosts": ["registry.example.jp"], "secretName": "tls"}]
+    assert ingress_paths(docs) == {
+        "/graphql": ("Exact", f"{RELEASE}-gateway", PORTS["gateway"][0]),
+        "/": ("Prefix", f"{RELEASE}-web", WEB_PORT),
+    }
+    # Both backends exist under those names and ports.
+    assert [p["port"] for p in named(docs, "Service", f"{RELEASE}-gateway")["spec"]["ports"]] == [PORTS["gateway"][0]]
+    assert [p["port"] for p in named(docs, "Service", f"{RELEASE}-web")["spec"]["ports"]] == [WEB_PORT]
+
+
+def test_the_production_example_serves_one_host_over_tls(prod_docs: list[Manifest]) -> None:
+    (ingress,) = of_kind(prod_docs, "Ingress")
+    assert ingress["spec"]["tls"][0]["hosts"] == [ingress["spec"]["rules"][0]["host"]]
+    assert set(ingress_paths(prod_docs)) == {"/graphql", "/"}
+
+
+def test_without_the_explorer_the_ingress_serves_only_the_graph() -> None:
+    docs = helm_check.render(
+        "values-dev.yaml", {"web": {"enabled": False}, "ingress": {"enabled": True, "host": "a.b"}}
+    )
+    assert not [d for d in docs if d["metadata"]["name"] == f"{RELEASE}-web"]
+    assert "tls" not in of_kind(docs, "Ingress")[0]["spec"]
+    assert ingress_paths(docs) == {"/graphql": ("Exact", f"{RELEASE}-gateway", PORTS["gateway"][0])}
+
+
+def test_an_enabled_ingress_needs_a_host() -> None:
+    with pytest.raises(helm.HelmError, match="host"):
+        helm_check.render("values-dev.yaml", {"ingress": {"enabled": True}})
+
+
+def test_the_explorer_image_follows_the_chart_unless_given_its_own_tag() -> None:
+    def image(overrides: dict[str, Any]) -> str:
+        docs = helm_check.render("values-dev.yaml", overrides)
+        return str(named(docs, "Deployment", f"{RELEASE}-web")["spec"]["template"]["spec"]["containers"][0]["image"])
+
+    digest = "sha256:" + "a" * 64
+    assert image({"image": {"tag": "1.2.3"}}).endswith("/carbon-web:1.2.3")
+    assert image({"image": {"tag": "1.2.3", "digest": digest}, "web": {"image": {"tag": "1.2.4"}}}).endswith(
+        "/carbon-web:1.2.4"
+    ), "the chart's digest belongs to the chart's tag"
+    assert image({"web": {"image": {"tag": "1.2.4", "digest": digest}}}).endswith(f"/carbon-web:1.2.4@{digest}")

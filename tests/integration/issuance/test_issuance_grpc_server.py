@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import grpc
 import pytest
 from carbon.issuance.v1 import issuance_pb2, issuance_pb2_grpc, types_pb2
 
+from carbon_runtime.settings import AuthSettings
+from carbon_runtime.transport.auth import issue_service_token
 from services.issuance.adapters.read_model import ReadModel
 from services.issuance.entrypoints.grpc_server import SERVICE_NAME, register_issuance_service
 from tests.integration.issuance.support import (
@@ -28,9 +31,20 @@ from tests.integration.issuance.support import (
 def stub(env: Env) -> Iterator[issuance_pb2_grpc.IssuanceServiceStub]:
     reads = ReadModel(env.engine)
     with GrpcServerThread(lambda s: register_issuance_service(s, reads), [SERVICE_NAME]) as server:
-        channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
+        # Every gRPC method needs a token (issue 14): peers call with a service token for issuance.
+        token = issue_service_token(AuthSettings(), "reporting", audience="issuance")
+        channel = grpc.intercept_channel(grpc.insecure_channel(f"127.0.0.1:{server.port}"), _Bearer(token))
         yield issuance_pb2_grpc.IssuanceServiceStub(channel)
         channel.close()
+
+
+class _Bearer(grpc.UnaryUnaryClientInterceptor):
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        metadata = [*(details.metadata or ()), ("authorization", f"Bearer {self.token}")]
+        return continuation(details._replace(metadata=metadata), request)
 
 
 def test_programs_are_listed_with_their_methodologies(stub: issuance_pb2_grpc.IssuanceServiceStub) -> None:

@@ -52,7 +52,7 @@ def test_submit_monitoring_report_claims_the_floor_of_the_net_reduction(env: Env
 def test_submit_monitoring_report_refuses_an_overlapping_period(env: Env) -> None:
     project_id = registered_project(env)
     submit_monitoring_report(env.deps, PROPONENT, report_command(project_id))
-    overlapping = report_command(project_id, (date(2024, 7, 1), date(2025, 6, 30)))
+    overlapping = report_command(project_id, (date(2024, 7, 1), date(2025, 3, 31)))
     assert_refused(
         env,
         lambda: submit_monitoring_report(env.deps, PROPONENT, overlapping),

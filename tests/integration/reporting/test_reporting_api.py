@@ -327,12 +327,16 @@ def test_grpc_reporting_service_serves_eligibility_disclosure_and_lag(database_u
     with RunningProcess(bootstrap(settings)), grpc.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
         grpc.channel_ready_future(channel).result(timeout=15)
         stub = reporting_pb2_grpc.ReportingServiceStub(channel)
-        eligibility = stub.GetEligibility(reporting_pb2.GetEligibilityRequest(batch_id=BATCH_JCREDIT), timeout=10)
+        # Every gRPC method needs a token (public data included): gRPC is internal, not anonymous.
+        caller = (("authorization", f"Bearer {token(BUYER, 'ACCOUNT_HOLDER')}"),)
+        eligibility = stub.GetEligibility(
+            reporting_pb2.GetEligibilityRequest(batch_id=BATCH_JCREDIT), metadata=caller, timeout=10
+        )
         by_use = {reporting_pb2.InstitutionalUse.Name(e.use): e.eligible for e in eligibility.eligibility}
         assert by_use["INSTITUTIONAL_USE_SHK_MANDATORY"] is True
         assert len(by_use) == 7
         with pytest.raises(grpc.RpcError) as missing:
-            stub.GetEligibility(reporting_pb2.GetEligibilityRequest(batch_id="nope"), timeout=10)
+            stub.GetEligibility(reporting_pb2.GetEligibilityRequest(batch_id="nope"), metadata=caller, timeout=10)
         assert missing.value.code() == grpc.StatusCode.NOT_FOUND
 
         metadata = (("authorization", f"Bearer {token(BUYER, 'ACCOUNT_HOLDER')}"),)
@@ -345,6 +349,6 @@ def test_grpc_reporting_service_serves_eligibility_disclosure_and_lag(database_u
             stub.GetDisclosureReport(reporting_pb2.GetDisclosureReportRequest(organization_id=BUYER, year=2024))
         assert anonymous.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
-        lag = stub.GetReadModelLag(reporting_pb2.GetReadModelLagRequest(), timeout=15)
+        lag = stub.GetReadModelLag(reporting_pb2.GetReadModelLagRequest(), metadata=caller, timeout=15)
         applied = {s.source: s.applied_position for s in lag.sources}
         assert applied == {"issuance": 8, "registry": 15, "trading": 3}

@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, MetaData, select
 
 from carbon_runtime.messaging.outbox import add_outbox_tables
-from carbon_runtime.settings import AuthSettings
-from carbon_runtime.transport.auth import TokenVerifier
-from carbon_runtime.transport.grpc_runtime import CarbonServerInterceptor
 from carbon_runtime.messaging.replay import register_event_log
 from carbon_runtime.persistence.db import make_engine
 from carbon_runtime.persistence.migrations import upgrade
+from carbon_runtime.settings import AuthSettings
+from carbon_runtime.transport.auth import TokenVerifier
+from carbon_runtime.transport.grpc_runtime import CarbonServerInterceptor
 from carbon_runtime.vocabulary import CreditCategory
 from services.reporting.adapters import read_model, tables
 from services.reporting.adapters.event_log_client import GrpcEventLog
@@ -211,7 +211,10 @@ def producer_logs(tmp_path: Path) -> Iterator[dict[str, str]]:
 def test_rebuild_from_event_log_replay_equals_live_projection(engine: Engine, producer_logs: dict[str, str]) -> None:
     apply_each(engine, EVENTS)
     live = state(engine)
-    logs = {producer: GrpcEventLog(target, producer=producer, auth=AuthSettings()) for producer, target in producer_logs.items()}
+    logs = {
+        producer: GrpcEventLog(target, producer=producer, auth=AuthSettings())
+        for producer, target in producer_logs.items()
+    }
     try:
         applied = consumer.rebuild(build_bus(engine), logs)
         assert applied == {p: sum(1 for e in EVENTS if e.producer == p) for p in consumer.PRODUCERS}
@@ -230,7 +233,10 @@ def test_rebuild_from_event_log_replay_equals_live_projection(engine: Engine, pr
 def test_lag_counts_events_not_yet_applied_and_catch_up_applies_them(
     engine: Engine, producer_logs: dict[str, str]
 ) -> None:
-    logs = {producer: GrpcEventLog(target, producer=producer, auth=AuthSettings()) for producer, target in producer_logs.items()}
+    logs = {
+        producer: GrpcEventLog(target, producer=producer, auth=AuthSettings())
+        for producer, target in producer_logs.items()
+    }
     try:
         monitor = LagMonitor(SqlReadModel(engine), logs)
         monitor.refresh_heads()

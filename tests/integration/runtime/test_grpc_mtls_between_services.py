@@ -227,9 +227,14 @@ def test_services_with_mtls_call_each_other_with_clients_built_from_their_settin
     finally:
         caller.close()
     # Reading a producer's event log (reporting's rebuild path) goes through mutual TLS too.
-    assert list(replay_from(
-        registry.target, 0, timeout_s=5, tls=client_tls(trading.settings), token=_token("trading", "registry")
-    )) == []
+    assert (
+        list(
+            replay_from(
+                registry.target, 0, timeout_s=5, tls=client_tls(trading.settings), token=_token("trading", "registry")
+            )
+        )
+        == []
+    )
 
 
 def test_build_core_gives_every_client_of_the_process_its_client_tls(

@@ -56,11 +56,15 @@ def test_buy_without_enough_cash_is_refused_and_changes_nothing(exchange: Exchan
     assert exchange.market_data(instrument_id).quote.best_bid is None
 
 
-def test_sell_locks_credits_with_instrument_criteria_and_order_id(exchange: Exchange, registry: FakeRegistry) -> None:
+def test_sell_locks_credits_with_instrument_criteria_and_the_orders_lock_id(
+    exchange: Exchange, registry: FakeRegistry
+) -> None:
     instrument_id = create_instrument(exchange)
     seller_account = registry.open("org-seller", 50)
     placed = place(exchange, SELLER, instrument_id, Side.SELL, "1500", 20, seller_account)
-    assert registry.locks[placed.order.order_id] == (seller_account, 20)
+    # The lock id is a keyed hash of the order id (not guessable from public data).
+    assert placed.order.lock_id != placed.order.order_id
+    assert registry.locks[placed.order.lock_id] == (seller_account, 20)
     assert registry.balance(seller_account) == 30
     assert registry.lock_calls[0][2] == SELLER.token  # the trader's own token
     assert placed.order.status == "OPEN"

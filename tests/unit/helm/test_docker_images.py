@@ -29,7 +29,7 @@ def stages(path: Path) -> list[list[str]]:
     return result
 
 
-@pytest.mark.parametrize("name", [*SERVICES, "gateway"])
+@pytest.mark.parametrize("name", [*SERVICES, "gateway", "web"])
 def test_dockerfile_is_multi_stage_with_pinned_bases_and_numeric_non_root_user(name: str) -> None:
     built = stages(DOCKER_DIR / f"{name}.Dockerfile")
     assert len(built) >= 2, "build and runtime stages"
@@ -79,6 +79,32 @@ def test_gateway_image_runs_the_gateway_launcher_on_all_interfaces() -> None:
     assert "EXPOSE 4000" in built[-1]
 
 
+def test_web_image_builds_with_npm_and_ships_only_the_built_app_and_its_server() -> None:
+    built = stages(DOCKER_DIR / "web.Dockerfile")
+    build_text = "\n".join(built[0])
+    assert "npm ci" in build_text, "the locked dependencies"
+    assert "npm run build" in build_text and "npm run size" in build_text, "tsc, vite and the bundle budget"
+    runtime = built[-1]
+    copies = [line for line in runtime if line.startswith("COPY ")]
+    assert copies == [
+        "COPY --from=build /app/web/dist /app/web/dist",
+        "COPY web/server/serve.mjs /app/web/server/serve.mjs",
+    ], "no node_modules or sources at run time: serve.mjs uses the Node standard library only"
+    runtime_text = "\n".join(runtime)
+    assert "npm " not in runtime_text, "nothing installed at run time"
+    assert "WEB_HOST=0.0.0.0" in runtime_text, "serve.mjs defaults to 127.0.0.1"
+    assert "WEB_PORT=8080" in runtime_text and "EXPOSE 8080" in runtime
+    assert "127.0.0.1:8080/healthz" in runtime_text, "HEALTHCHECK probes serve.mjs's /healthz"
+    assert runtime[-1] == 'CMD ["node", "/app/web/server/serve.mjs"]'
+
+
+def test_the_chart_runs_the_web_image_on_its_port() -> None:
+    helpers = (REPO_ROOT / "deploy" / "helm" / "carbon-platform" / "templates" / "_helpers.tpl").read_text()
+    port = re.search(r'define "carbon\.webPort" -\}\}(\d+)\{\{', helpers)
+    assert port, "_helpers.tpl defines carbon.webPort"
+    assert f"EXPOSE {port.group(1)}" in stages(DOCKER_DIR / "web.Dockerfile")[-1]
+
+
 def test_every_dockerfile_has_the_same_dockerignore() -> None:
     reference = (DOCKER_DIR / ".dockerignore").read_text(encoding="utf-8")
     for dockerfile in DOCKER_DIR.glob("*.Dockerfile"):
@@ -86,3 +112,6 @@ def test_every_dockerfile_has_the_same_dockerignore() -> None:
         assert ignore.read_text(encoding="utf-8") == reference, ignore.name
     for secret_pattern in ("**/.env", "**/*.pem", "**/*.key", "**/.venv"):
         assert secret_pattern in reference.splitlines()
+    # `COPY web/ ./` must not carry a local build, its test output or node_modules into the image.
+    for local_output in ("**/node_modules", "web/dist/", "web/test-results/"):
+        assert local_output in reference.splitlines()

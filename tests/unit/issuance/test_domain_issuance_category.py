@@ -143,13 +143,14 @@ CASES = [
         CreditCategory.JAPAN_ECONOMY,
     ),
     Case(
-        "JCM without CA is Japanese technology by design",
+        # Issue 13 item 2, 6.1.1(1) 「（具体例） J－クレジット JCM」: JCM is category (1) with or without a letter.
+        "JCM without a letter is still category (1) NDC-contributing",
         "JCM",
         "MN",
         CreditType.REDUCTION,
         None,
         NO_TIES,
-        CreditCategory.JAPAN_ECONOMY,
+        CreditCategory.NDC_CONTRIBUTING,
     ),
     Case(
         "CA only for CORSIA is not NDC, tied to Japan",

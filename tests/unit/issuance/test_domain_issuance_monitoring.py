@@ -159,13 +159,15 @@ def test_monitoring_periods_of_a_project_never_overlap() -> None:
     project = register(new_project())
     first = _submit(project)
     with pytest.raises(DomainError) as info:
-        _submit(project, period=Period(date(2024, 12, 31), date(2025, 6, 30)), earlier=(first,), report_id="mr-2")
+        _submit(project, period=Period(date(2024, 12, 31), date(2025, 3, 31)), earlier=(first,), report_id="mr-2")
     assert (info.value.code, info.value.reason) == (
         ErrorCode.FAILED_PRECONDITION,
         "MONITORING_PERIOD_OVERLAPS",
     )
-    second = _submit(project, period=Y2025, earlier=(first,), report_id="mr-2")
-    assert second.period == Y2025
+    # The next period that has already ended (the clock is 2025-04-01) is accepted.
+    q1_2025 = Period(date(2025, 1, 1), date(2025, 3, 31))
+    second = _submit(project, period=q1_2025, earlier=(first,), report_id="mr-2")
+    assert second.period == q1_2025
 
 
 def test_quantification_must_match_the_methodology_credit_type() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from carbon_runtime.vocabulary import CreditBasis, CreditCategory, CreditType
 from services.registry.bootstrap import build_bus
@@ -61,7 +62,7 @@ class World:
         )
 
 
-def world(**policy: int) -> World:
+def world(**policy: Any) -> World:
     clock = Clock()
     uow = FakeRegistryUnitOfWork(clock)
     counter = itertools.count(1)

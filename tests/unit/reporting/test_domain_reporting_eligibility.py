@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from carbon_runtime.errors import DomainError, ErrorCode
-from carbon_runtime.vocabulary import CreditBasis, CreditCategory, CreditType
+from carbon_runtime.vocabulary import Authorization, CreditBasis, CreditCategory, CreditType
 from services.reporting.domain.eligibility import (
     RULES,
     RULESET_VERSION,
@@ -218,13 +218,15 @@ CASES: list[tuple[str, InstitutionalUse, dict[str, Any], bool, str]] = [
         "CORSIA-PILOT-VINTAGE",
     ),
     (
-        "§5 CORSIA: ACR vintage 2022 with CA accepted",
+        # Issue 13 item 4: CA alone is not enough; the letter must authorize other international mitigation.
+        "§5 CORSIA: ACR vintage 2022 with CA and an OIMP authorization accepted",
         InstitutionalUse.CORSIA,
         {
             "program_id": ProgramId.ACR,
             "vintage_start": date(2022, 1, 1),
             "vintage_end": date(2022, 12, 31),
             "corresponding_adjustment": True,
+            "authorization": Authorization.OTHER_INTERNATIONAL_MITIGATION,
         },
         True,
         "CORSIA-ART6-CA",
@@ -315,7 +317,7 @@ def test_explain_lists_every_corsia_rule_with_the_inputs_it_read() -> None:
     assert by_id["CORSIA-ART6-CA"].passed is True
     # The reason of a refusal cites the failing rules only.
     assert "CORSIA-ART6-CA" not in decision.reason
-    assert "CORSIA-PILOT-REGISTRATION v1" in decision.reason
+    assert "CORSIA-PILOT-REGISTRATION v2" in decision.reason
 
 
 @pytest.mark.parametrize(

@@ -120,7 +120,10 @@ def test_production_turns_introspection_off_and_requires_the_gateway_secret(monk
     assert ok["data"] == {"whoami": "anonymous"}
     intro = _post(client, "{ __schema { types { name } } }", **{"x-gateway-secret": "gw-secret-" + "g" * 32}).json()
     assert intro["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
-    assert client.get("/graphql", headers={"x-gateway-secret": "gw-secret-" + "g" * 32, "accept": "text/html"}).status_code != 200
+    assert (
+        client.get("/graphql", headers={"x-gateway-secret": "gw-secret-" + "g" * 32, "accept": "text/html"}).status_code
+        != 200
+    )
 
 
 def test_probes_and_metrics_answer() -> None:

@@ -21,7 +21,9 @@ def exchange() -> Exchange:
     return Exchange()
 
 
-def _report(ex: Exchange, instrument_id: str, seller: str, buyer: str, price: str, quantity_t: int = 5, **kw: Any) -> Any:
+def _report(
+    ex: Exchange, instrument_id: str, seller: str, buyer: str, price: str, quantity_t: int = 5, **kw: Any
+) -> Any:
     return ex.handle(commands.ReportOtcTrade(SELLER, instrument_id, seller, buyer, Decimal(price), quantity_t, **kw))
 
 

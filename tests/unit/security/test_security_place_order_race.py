@@ -56,9 +56,7 @@ def _exchange() -> Exchange:
 
 
 def _sell(instrument: str, account: str, price: str) -> commands.PlaceOrder:
-    return commands.PlaceOrder(
-        SELLER, instrument, Side.SELL, Decimal(price), 10, account, idempotency_key="retry-1"
-    )
+    return commands.PlaceOrder(SELLER, instrument, Side.SELL, Decimal(price), 10, account, idempotency_key="retry-1")
 
 
 def test_a_racing_retry_with_another_payload_is_conflict_and_leaves_the_winners_lock() -> None:

@@ -20,7 +20,9 @@ from tests.unit.registry.support import World, holder, world
 LIMIT = 3
 
 
-def _transfer(w: World, actor: Actor, *, from_account: str | None = None, batch: str | None = None) -> c.TransferCredits:
+def _transfer(
+    w: World, actor: Actor, *, from_account: str | None = None, batch: str | None = None
+) -> c.TransferCredits:
     return c.TransferCredits(
         actor=actor,
         from_account_id=from_account or w.proponent_account,
@@ -39,7 +41,7 @@ def _refused(w: World, cmd: object) -> DomainError:
 
 
 def test_a_flood_of_stranger_refusals_never_suspends_the_victims_account() -> None:
-    w = world(max_failed_authorizations=LIMIT)
+    w = world(max_failed_authorizations=LIMIT, max_refusals_per_caller=LIMIT)
     balance = w.balance(w.proponent_account)
     strangers = [Actor(f"mallory-{i}", w.buyer, frozenset({"ACCOUNT_HOLDER"})) for i in range(4)]
     for stranger in strangers:
@@ -52,7 +54,7 @@ def test_a_flood_of_stranger_refusals_never_suspends_the_victims_account() -> No
 
 
 def test_a_stranger_is_throttled_per_caller_after_too_many_refusals() -> None:
-    w = world(max_failed_authorizations=LIMIT)
+    w = world(max_failed_authorizations=LIMIT, max_refusals_per_caller=LIMIT)
     stranger = Actor("mallory", w.buyer, frozenset({"ACCOUNT_HOLDER"}))
     for _ in range(LIMIT):
         assert _refused(w, _transfer(w, stranger)).reason == "NOT_AUTHORIZED"
@@ -68,7 +70,7 @@ def test_a_stranger_is_throttled_per_caller_after_too_many_refusals() -> None:
 
 
 def test_system_accounts_are_never_suspended() -> None:
-    w = world(max_failed_authorizations=LIMIT)
+    w = world(max_failed_authorizations=LIMIT, max_refusals_per_caller=LIMIT)
     buffer = w.uow.accounts.ensure_buffer_pool("JCREDIT").id
     # Even a caller of the registry organization (which owns the pools) cannot freeze a buffer pool.
     insiders = [Actor(f"insider-{i}", REGISTRY_ORGANIZATION_ID, frozenset({"TRADER"})) for i in range(3)]

@@ -117,3 +117,19 @@ def test_duplicate_bid_ids_conflict_and_bad_bids_are_invalid() -> None:
     with pytest.raises(DomainError) as off_tick:
         tender.submit_bid("c", "org-c", Decimal("1600.5"), 1, minute(2))
     assert off_tick.value.reason == "PRICE_NOT_ON_TICK"
+
+
+def test_average_winning_price_is_rounded_to_the_currency_minor_unit() -> None:
+    """Issue 13 item 9 (「数字は契約どおり」): tender averages are rounded to the currency's minor unit.
+    The report asks that prices be published as carbon-pricing signals (§5.3 「カーボン・クレジットの価格が公示される形で取引される市場」);
+    2 t at 1,500 yen and 1 t at 1,501 yen average 1,500.33… yen, published as 1,500 yen; in dollars
+    the same bids average 1,500.33."""
+    bids = [("a", 1500, 2), ("b", 1501, 1)]
+    for currency, expected in (("JPY", Decimal("1500")), ("USD", Decimal("1500.33"))):
+        tender = Tender("T-2024-2", 3, Decimal(1500), CLOSES, Decimal(1), currency)
+        for n, (bid_id, price, quantity_t) in enumerate(bids):
+            tender.submit_bid(bid_id, f"org-{bid_id}", Decimal(price), quantity_t, minute(n))
+        result = tender.close(CLOSES)
+        assert result.proceeds == Decimal(4501)  # exact: the sum of what winners pay
+        assert result.average_winning_price == expected
+        assert str(result.average_winning_price) == str(expected)

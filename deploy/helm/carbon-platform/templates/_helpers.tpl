@@ -32,6 +32,9 @@ reporting:
 
 {{- define "carbon.gatewayPort" -}}4000{{- end -}}
 
+{{/* The public explorer's port in its image (deploy/docker/web.Dockerfile: WEB_PORT, EXPOSE). */}}
+{{- define "carbon.webPort" -}}8080{{- end -}}
+
 {{/* Numeric non-root user baked into every image (deploy/docker). */}}
 {{- define "carbon.uid" -}}10001{{- end -}}
 
@@ -108,7 +111,7 @@ the migration Job inlines it: the Job is a pre-install hook and runs before the 
 {{ $p }}KAFKA_SECURITY_PROTOCOL: {{ include "carbon.kafkaSecurityProtocol" $root | quote }}
 {{- if $root.Values.kafka.sasl.mechanism }}
 {{ $p }}KAFKA_SASL_MECHANISM: {{ $root.Values.kafka.sasl.mechanism | quote }}
-{{ $p }}KAFKA_SASL_USERNAME: {{ $root.Values.kafka.sasl.username | quote }}
+{{ $p }}KAFKA_SASL_USERNAME: {{ include "carbon.kafkaUser" (dict "root" $root "component" .component) | quote }}
 {{- end }}
 {{- if $root.Values.kafka.tls.enabled }}
 {{ $p }}KAFKA_SSL_CAFILE: "/etc/carbon/kafka-ca/ca.crt"
@@ -193,9 +196,19 @@ refuses its dev default in production. Services only, never the gateway.
 - name: {{ $p }}KAFKA_SASL_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ required "kafka.sasl.passwordSecret.name is required with SASL" $root.Values.kafka.sasl.passwordSecret.name }}
+      {{- $secret := required "kafka.sasl.passwordSecret.name is required with SASL" $root.Values.kafka.sasl.passwordSecret.name }}
+      name: {{ if and $root.Values.kafka.sasl.perService .component }}{{ include "carbon.kafkaUser" (dict "root" $root "component" .component) }}{{ else }}{{ $secret }}{{ end }}
       key: {{ $root.Values.kafka.sasl.passwordSecret.key }}
 {{- end }}
+{{- end -}}
+
+{{/* The broker identity of one service (kafka.sasl.perService: "<username>-<svc>"). */}}
+{{- define "carbon.kafkaUser" -}}
+{{- if .root.Values.kafka.sasl.perService -}}
+{{ printf "%s-%s" .root.Values.kafka.sasl.username .component }}
+{{- else -}}
+{{ .root.Values.kafka.sasl.username }}
+{{- end -}}
 {{- end -}}
 
 {{- define "carbon.dbEnv" -}}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from decimal import Decimal
 
 import strawberry
@@ -55,6 +56,20 @@ class DocumentInput:
     uri: str
 
 
+@strawberry.enum(
+    name="ReversalRisk",
+    description="How likely stored carbon is to be released again; sets a removal or REDD+ project's buffer share.",
+)
+class ReversalRisk(enum.Enum):
+    """Contract v2 (credit-graph-2.graphql). The report's 表 1 Permanent: 「プロジェクトに可逆性リスクがある場合、
+    …反転（漏洩）が発生した場合に備えた保証メカニズムを導入する必要がある。」 The rating sets the buffer share."""
+
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+    VERY_HIGH = "VERY_HIGH"
+
+
 @strawberry.input
 class CreateProjectInput:
     name: str
@@ -78,8 +93,11 @@ class CreateProjectInput:
     origin_project_id: str | None = strawberry.field(
         default=None, description="Id in the registry the project comes from (e.g. VCS-1234), screened for duplicates."
     )
-    reversal_risk: str | None = strawberry.field(
-        default=None, description="Removal projects: LOW, MEDIUM, HIGH or VERY_HIGH; sets the buffer share."
+    reversal_risk: ReversalRisk | None = strawberry.field(
+        default=None,
+        description=(
+            "Required for removals and for any project whose carbon can be released again (REDD+, forests, soils)."
+        ),
     )
     permanence_years: int | None = None
     additionality_test: str | None = None
@@ -108,7 +126,7 @@ class SubmitMonitoringReportInput:
     leakage_emissions: Decimal | None = Decimal(0)
     idempotency_key: str | None = None
     project_removals: Decimal | None = strawberry.field(
-        default=None, description="Removal projects: removals achieved by the project over the period, tCO2e."
+        default=None, description="Removal projects: tCO2e removed by the project over the period."
     )
     baseline_removals: Decimal | None = None
 

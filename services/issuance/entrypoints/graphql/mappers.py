@@ -61,7 +61,7 @@ def decimal_value(value: Decimal | None, field: str) -> Decimal | None:
 
 
 def create_project(i: CreateProjectInput, principal: Principal) -> commands.CreateProject:
-    risk = enum_value(ReversalRisk, i.reversal_risk, "reversalRisk")
+    risk = enum_value(ReversalRisk, i.reversal_risk.value if i.reversal_risk is not None else None, "reversalRisk")
     permanence = None
     if risk is not None:
         permanence = Permanence(risk, i.permanence_years) if i.permanence_years is not None else Permanence(risk)

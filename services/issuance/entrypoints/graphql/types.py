@@ -150,7 +150,12 @@ class Project:
     crediting_period_start: dt.date | None
     crediting_period_end: dt.date | None
     registered_on: dt.date | None
-    reversal_risk: str | None
+    reversal_risk: str | None = strawberry.field(
+        description=(
+            "LOW, MEDIUM, HIGH or VERY_HIGH for removals and projects whose carbon can be released again "
+            "(REDD+, forests, soils); sets the buffer share. Null when the project stated none."
+        )
+    )
     reversal_shortfall: Tonnes = strawberry.field(
         description="Reversed tonnes the buffer could not cover; issuance is held while above 0."
     )
