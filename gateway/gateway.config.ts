@@ -150,7 +150,12 @@ function useSubscriptionSlots(max: number): GatewayPlugin {
         else open.set(key, left);
       };
       return {
-        onSubscribeResult() {
+        onSubscribeResult({ result }) {
+          // An error instead of a stream ends at once: its slot is free again.
+          if (!(result && typeof result === 'object' && Symbol.asyncIterator in result)) {
+            release();
+            return;
+          }
           return { onEnd: release };
         },
         onSubscribeError: release,

@@ -40,7 +40,6 @@ TONNES_SCALAR = strawberry.scalar(
 )
 
 
-
 def plain_decimal(value: Any) -> str:
     """A Decimal as the contract writes it: a plain decimal string, never an exponent.
 

@@ -77,6 +77,10 @@ class FakeAccounts(_Part):
     def organization_exists(self, organization_id: str) -> bool:
         return organization_id in self.uow.organizations
 
+    def organization_country(self, organization_id: str) -> str | None:
+        organization = self.uow.organizations.get(organization_id)
+        return None if organization is None else organization.country
+
     def add_organization(self, organization: Organization, created_at: datetime) -> None:
         self.uow.organizations[organization.id] = organization
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from carbon_runtime.messaging.bus import MessageBus
+from carbon_runtime.vocabulary import Authorization
 from services.reporting.domain import events
 from services.reporting.domain.facts import (
     BatchFacts,
@@ -180,7 +181,8 @@ class InMemoryFacts:
                     category=attrs.category,
                     vintage_start=attrs.vintage_start,
                     vintage_end=attrs.vintage_end,
-                    first_crediting_period_start=project.get("registered_on") or project.get("crediting_period_start"),
+                    # Table 9's cut-off reads the crediting period, never the platform registration (issue 13).
+                    first_crediting_period_start=project.get("crediting_period_start"),
                     corresponding_adjustment=attrs.corresponding_adjustment,
                     co_benefits=tuple(sorted(attrs.co_benefits)),
                     proponent_organization_id=attrs.issuer_organization_id,
@@ -189,6 +191,7 @@ class InMemoryFacts:
                     serial_start=serials.serial_start,
                     serial_end=serials.serial_end,
                     issued_on=(issued.issued_at if issued is not None else base.minted_at).date(),  # type: ignore[union-attr]
+                    authorization=Authorization(attrs.authorization.value),
                 ),
                 program_name=issued.program_name if issued else program.value,
                 authorization=attrs.authorization.value,

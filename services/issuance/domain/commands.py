@@ -216,6 +216,9 @@ class ImportProject(Command):
     family: str = ""
     project_type: str = ""
     record_key: str = ""
+    #: The origin registry's first crediting period (both or neither); CORSIA's cut-off reads its start.
+    crediting_period_start: date | None = None
+    crediting_period_end: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

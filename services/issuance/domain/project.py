@@ -257,10 +257,12 @@ class Project:
         proponent_org_id: str,
         origin_project_id: str,
         idempotency_key: str | None = None,
+        crediting_period: Period | None = None,
     ) -> Project:
         """A project bridged in from an external registry, which already validated and registered it:
         it starts REGISTERED (PROGRAM_ADMIN only). Its reversal risk and Article 6 status are the
-        origin's business, so none is recorded here and no authorization is claimed."""
+        origin's business, so none is recorded here and no authorization is claimed. Its crediting
+        period is the origin's, when the export states it (表 9 「2016 年 1 月 1 日登録」 reads it)."""
         require_role(actor, Role.PROGRAM_ADMIN, "importProject")
         require_aware(at)
         require_text(project_id, "project_id")
@@ -281,7 +283,7 @@ class Project:
             region=None,
             proponent_org_id=proponent_org_id,
             verifier_org_id=None,
-            crediting_period=None,
+            crediting_period=crediting_period,
             co_benefits=(),
             additionality=None,
             permanence=None,
@@ -306,6 +308,7 @@ class Project:
                 proponent_org_id=proponent_org_id,
                 verifier_org_id=None,
                 name=name,
+                crediting_period=crediting_period,
                 idempotency_key=idempotency_key,
             )
         )

@@ -9,13 +9,13 @@ maps to the response (no re-read)."""
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from carbon.issuance.v1 import issuance_pb2, issuance_pb2_grpc, types_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from carbon_runtime.errors import not_found, precondition
+from carbon_runtime.errors import invalid, not_found, precondition
 from carbon_runtime.messaging.bus import MessageBus
 from carbon_runtime.transport.auth import Principal
 from carbon_runtime.transport.blocking import in_thread
@@ -57,6 +57,15 @@ def _enum_member(kind: type[E], proto_enum: Any, number: int) -> E | None:
         return None
 
 
+def _optional_iso_date(text: str, field: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise invalid("INVALID_DATE", f"{field} must be an ISO date (YYYY-MM-DD), got {text!r}", field=field) from None
+
+
 def import_project_command(request: issuance_pb2.ImportProjectRequest, principal: Principal) -> commands.ImportProject:
     actor = actor_of(principal)
     return commands.ImportProject(
@@ -74,6 +83,8 @@ def import_project_command(request: issuance_pb2.ImportProjectRequest, principal
         family=request.family,
         project_type=request.project_type,
         record_key=request.idempotency_key,
+        crediting_period_start=_optional_iso_date(request.crediting_period_start, "crediting_period_start"),
+        crediting_period_end=_optional_iso_date(request.crediting_period_end, "crediting_period_end"),
     )
 
 

@@ -15,6 +15,7 @@ from carbon_runtime.errors import invalid
 from services.issuance.domain.actor import Role, require_role
 from services.issuance.domain.commands import ImportProject
 from services.issuance.domain.countries import validate_country
+from services.issuance.domain.periods import Period
 from services.issuance.domain.project import Project
 from services.issuance.domain.reference_data import Methodology, MethodologyFamily, Sector
 from services.issuance.service.imports import digest, import_organization_id, methodology_code, normalized
@@ -56,6 +57,17 @@ def _methodology_for(existing: list[Methodology], cmd: ImportProject) -> tuple[M
     return methodology, True
 
 
+def _origin_crediting_period(cmd: ImportProject) -> Period | None:
+    """The origin registry's first crediting period, so that CORSIA's cut-off (表 9 「2016 年 1 月 1 日登録」)
+    reads the activity's dates rather than the day of the import."""
+    start, end = cmd.crediting_period_start, cmd.crediting_period_end
+    if start is None and end is None:
+        return None
+    if start is None or end is None:
+        raise invalid("CREDITING_PERIOD_INCOMPLETE", "give both ends of the origin crediting period, or neither")
+    return Period(start, end)
+
+
 def handle(cmd: ImportProject, uow: UnitOfWork, *, clock: Clock) -> ImportedProject:
     actor = cmd.actor
     require_role(actor, Role.PROGRAM_ADMIN, "importProject")
@@ -87,6 +99,7 @@ def handle(cmd: ImportProject, uow: UnitOfWork, *, clock: Clock) -> ImportedProj
         proponent_org_id=import_organization_id(origin_registry),
         origin_project_id=origin_project_id,
         idempotency_key=cmd.record_key or None,
+        crediting_period=_origin_crediting_period(cmd),
     )
     uow.projects.add_project(project, actor.user_id)
     uow.projects.set_registered_on(project.project_id, now.date())

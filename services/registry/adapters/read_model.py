@@ -8,6 +8,8 @@ not by the read that notices it); they go straight to the database, not through 
 from __future__ import annotations
 
 import json
+import threading
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,7 +24,7 @@ from services.registry.domain.actor import NOT_AUTHORIZED, Actor, require_accoun
 from services.registry.domain.blocks import UnitBlock, UnitStatus
 from services.registry.domain.certificates import CertificateKind, certificate_id_for
 from services.registry.domain.events import Block, block_of
-from services.registry.domain.journal import ChainVerification, verify_chain
+from services.registry.domain.journal import GENESIS_HASH, ChainVerification, JournalEntry, verify_chain
 from services.registry.domain.models import AccountKind, AccountStatus, Batch
 from services.registry.domain.safeguards import TransferStatus
 from services.registry.domain.serials import format_serial_range, unit_serial
@@ -118,9 +120,29 @@ def _batches(conn: Connection, batch_ids: set[str]) -> dict[str, Batch]:
     return result
 
 
+#: How long a full recomputation of the journal's hash chain is trusted: in between, verifyJournal
+#: checks only the entries appended since (incremental), so a flood of verifyJournal calls costs
+#: almost nothing, and tampering with an old entry is still found within this time.
+FULL_CHAIN_CHECK_TTL_S = 60.0
+
+
+@dataclass
+class _ChainCheck:
+    """The verified prefix of the journal: intact through `sequence` (whose hash is `hash`)."""
+
+    sequence: int = 0
+    hash: str = GENESIS_HASH
+    checked: int = 0
+    full_at: float = float("-inf")
+    broken: ChainVerification | None = None
+
+
 class RegistryReadModel:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, full_chain_check_ttl_s: float = FULL_CHAIN_CHECK_TTL_S) -> None:
         self.engine = engine
+        self.full_chain_check_ttl_s = full_chain_check_ttl_s
+        self._chain = _ChainCheck()
+        self._chain_lock = threading.Lock()
 
     # -- organizations and accounts ----------------------------------------------------------
 
@@ -391,9 +413,37 @@ class RegistryReadModel:
             if sum(quantity for _, quantity in b.by_status) != b.minted_quantity_t
         ]
 
-    def verify_journal(self) -> ChainVerification:
-        with self.engine.connect() as conn:
-            return verify_chain(repo.journal_entries(conn))
+    def verify_journal(self, *, full: bool = False) -> ChainVerification:
+        """The hash chain's state: a full recomputation when `full` (staff) or when the last one is
+        older than the TTL, else only the entries appended since the verified prefix. One at a time:
+        concurrent callers wait for the running check instead of starting their own."""
+        with self._chain_lock:
+            now = time.monotonic()
+            if full or now - self._chain.full_at > self.full_chain_check_ttl_s:
+                with self.engine.connect() as conn:
+                    entries = repo.journal_entries(conn)
+                result = verify_chain(entries)
+                self._chain = _ChainCheck(full_at=now)
+                self._record(entries, result)
+                return result
+            if self._chain.broken is not None:
+                return self._chain.broken
+            with self.engine.connect() as conn:
+                new = repo.journal_entries_after(conn, self._chain.sequence)
+            result = verify_chain(new, expected_prev_hash=self._chain.hash)
+            self._record(new, result)
+            if not result.ok:
+                return ChainVerification(False, self._chain.checked, result.first_broken_sequence, result.problem)
+            return ChainVerification(True, self._chain.checked)
+
+    def _record(self, entries: list[JournalEntry], result: ChainVerification) -> None:
+        if not result.ok:
+            self._chain.broken = result
+            return
+        if entries:
+            self._chain.sequence = entries[-1].sequence
+            self._chain.hash = entries[-1].hash
+        self._chain.checked += len(entries)
 
     def verify_certificate(self, certificate_id: str) -> CertificateVerification:
         """Valid when the certificate exists, the journal chain up to it is intact, and the entry it
@@ -402,12 +452,13 @@ class RegistryReadModel:
         if body is None:
             return CertificateVerification(certificate_id, False, None, None, "no such certificate")
         sequence = int(body["journal_sequence"])
-        with self.engine.connect() as conn:
-            entries = [e for e in repo.journal_entries(conn) if e.sequence <= sequence]
-        chain = verify_chain(entries)
-        if not chain.ok:
+        # The chain up to the certificate's entry, checked incrementally (verify_journal): a
+        # certificate check no longer recomputes the whole journal on every call.
+        chain = self.verify_journal()
+        if not chain.ok and (chain.first_broken_sequence is None or chain.first_broken_sequence <= sequence):
             return CertificateVerification(certificate_id, False, sequence, body["journal_hash"], chain.problem)
-        entry = entries[-1] if entries else None
+        with self.engine.connect() as conn:
+            entry = repo.journal_entry(conn, sequence)
         if entry is None or entry.sequence != sequence or entry.hash != body["journal_hash"]:
             return CertificateVerification(
                 certificate_id, False, sequence, body["journal_hash"], "journal entry differs"

@@ -520,6 +520,11 @@ def journal_entries(conn: Connection) -> list[JournalEntry]:
     return [_entry_of(row) for row in conn.execute(select(t.journal).order_by(t.journal.c.sequence))]
 
 
+def journal_entries_after(conn: Connection, sequence: int) -> list[JournalEntry]:
+    query = select(t.journal).where(t.journal.c.sequence > sequence).order_by(t.journal.c.sequence)
+    return [_entry_of(row) for row in conn.execute(query)]
+
+
 def journal_entry(conn: Connection, sequence: int) -> JournalEntry | None:
     row = conn.execute(select(t.journal).where(t.journal.c.sequence == sequence)).first()
     return _entry_of(row) if row is not None else None
@@ -673,6 +678,10 @@ class SqlAccounts:
 
     def organization_exists(self, organization_id: str) -> bool:
         return get_organization_row(self.conn, organization_id) is not None
+
+    def organization_country(self, organization_id: str) -> str | None:
+        row = get_organization_row(self.conn, organization_id)
+        return None if row is None else str(row.country)
 
     def add_organization(self, organization: Organization, created_at: datetime) -> None:
         self.conn.execute(

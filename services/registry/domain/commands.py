@@ -102,6 +102,10 @@ class RetireCredits(Command):
     activity_description: str = ""
     reporting_period_start: date | None = None
     reporting_period_end: date | None = None
+    # ETS_COMPLIANCE only: the scheme the credits are surrendered to (carbon_runtime.rules.permanent_uses
+    # EtsScheme) and the obligation, in tonnes, whose 表 8 share limits them.
+    ets_scheme: str | None = None
+    ets_obligation_t: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

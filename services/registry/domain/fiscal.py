@@ -3,9 +3,11 @@
 - Japanese fiscal year (年度): April to March, named by the calendar year in which it starts
   (FY2023 = 2023-04-01 .. 2024-03-31), evaluated in Japan time (UTC+9, no daylight saving), so a
   transfer at 2024-03-31T20:00Z (05:00 on 1 April in Tokyo) falls in FY2024.
-- ITMO first transfer (Article 6.2): a unit of an authorized batch leaving the proponent's accounts
-  for the first time. The host country's corresponding adjustment is tied to that event, so it must
-  be recognised exactly once per unit, even if the proponent later buys units back and sells again.
+- ITMO first transfer (Article 6.2): a unit of a batch authorized for NDC use leaving the host country
+  (its holder's organization in the host Party, the receiver's in another) for the first time; the
+  rule is carbon_runtime.rules.first_transfer, the same the Article 6 report applies. The host
+  country's corresponding adjustment is tied to that event, so it must be recognised exactly once per
+  unit, even if units come back and leave again.
 - Issuer onset (SHK, report Figure 3): credits the issuing proponent transfers away can no longer
   be claimed by it; their quantity is added back to its emissions for the fiscal year of the
   transfer.
@@ -20,9 +22,10 @@ from datetime import date, datetime, timedelta, timezone
 from carbon_runtime.errors import invalid
 from carbon_runtime.rules.article6 import ARTICLE6_FROM
 from carbon_runtime.rules.categories import counts_toward_japan_ndc as shared_counts_toward_japan_ndc
+from carbon_runtime.rules.first_transfer import is_first_transfer_at_transfer
 
 from .blocks import UnitBlock
-from .models import Account, Batch
+from .models import Account, AuthorizationPurpose, Batch
 
 JAPAN_TIME = timezone(timedelta(hours=9), "JST")
 FISCAL_YEAR_START_MONTH = 4
@@ -70,17 +73,28 @@ def is_proponent_outbound(batch: Batch, from_account: Account, to_account: Accou
     return from_account.organization_id == proponent and to_account.organization_id != proponent
 
 
+def could_be_first_transfer(batch: Batch, from_party: str, to_party: str) -> bool:
+    """The move can be an ITMO first transfer: the batch is authorized for NDC use and the units leave
+    the host Party (from an organization of the host country to one of another country)."""
+    return is_first_transfer_at_transfer(
+        authorized_for_ndc=batch.authorization_purpose is AuthorizationPurpose.NDC,
+        host_party=batch.host_country,
+        from_party=from_party,
+        to_party=to_party,
+    )
+
+
 def itmo_first_transfers(
     batch: Batch,
-    from_account: Account,
-    to_account: Account,
+    from_party: str,
+    to_party: str,
     moved: Sequence[UnitBlock],
     already_first_transferred: Sequence[UnitRange] = (),
 ) -> tuple[UnitRange, ...]:
     """The unit ranges of `moved` (OperationResult.affected of a transfer or settle) that are ITMO
-    first transfers now: the batch is authorized, the units leave the proponent for another
-    organization, and they are not among `already_first_transferred` (ranges recorded earlier)."""
-    if not batch.is_authorized or not is_proponent_outbound(batch, from_account, to_account):
+    first transfers now: `could_be_first_transfer` for the sender's and receiver's countries, and the
+    units are not among `already_first_transferred` (ranges recorded earlier)."""
+    if not could_be_first_transfer(batch, from_party, to_party):
         return ()
     result: list[UnitRange] = []
     for block in sorted(moved):

@@ -12,6 +12,7 @@ from services.registry.domain.certificates import CertificateKind
 from services.registry.domain.commands import CancelCredits
 from services.registry.domain.events import CreditsCancelled, blocks_of
 from services.registry.domain.models import AccountKind
+from services.registry.domain.permanent_uses import check_cancellation
 from services.registry.service.common import caused_by, require_holder_of, require_id
 from services.registry.service.permanent_use import record_use, take_units
 from services.registry.service.ports import RegistryUnitOfWork
@@ -38,6 +39,7 @@ def handle(cmd: CancelCredits, uow: RegistryUnitOfWork, *, new_id: Callable[[], 
         sink_kind=AccountKind.CANCELLATION,
         operation=ledger.cancel,
         authorize=lambda account: require_holder_of(actor, account, "ACCOUNT_HOLDER"),
+        check_batch=lambda batch: check_cancellation(batch, purpose),
     )
     cancellation_id = new_id()
     ranges = used.serial_ranges

@@ -45,6 +45,7 @@ def take_units(
     sink_kind: AccountKind,
     operation: LedgerUse,
     authorize: Callable[[Account], None],
+    check_batch: Callable[[Batch], None] = lambda batch: None,
 ) -> PermanentUse:
     # One statement: the source row-locked, the sink read with it. Sink ids ("RETIREMENT-<org>")
     # sort after every hex account id, so the lock order holds; the sink row itself is not locked:
@@ -55,6 +56,9 @@ def take_units(
     # real request (a made-up batch id is NOT_FOUND, and costs the account holder nothing).
     batch = locked_batch(uow, batch_id)
     authorize(source)
+    # The use checked against the batch's eligibility before anything moves: a permanent use of units
+    # the purpose does not accept could never be undone (issue 13 item 6).
+    check_batch(batch)
     if sink is None:  # the organization's first use of this kind: create the sink account
         sink = uow.accounts.ensure_sink(source.organization_id, sink_kind)
     blocks = uow.batches.blocks(batch.id)

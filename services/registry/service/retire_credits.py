@@ -8,6 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from carbon_runtime.errors import invalid
+from carbon_runtime.vocabulary import RetirementPurpose
 from services.registry.domain import ledger
 from services.registry.domain.actor import require_authenticated
 from services.registry.domain.certificates import CertificateKind
@@ -15,6 +16,7 @@ from services.registry.domain.commands import RetireCredits
 from services.registry.domain.events import CreditsRetired, blocks_of
 from services.registry.domain.fiscal import counts_toward_japan_ndc
 from services.registry.domain.models import AccountKind
+from services.registry.domain.permanent_uses import check_retirement
 from services.registry.service.common import caused_by, require_holder_of, require_id
 from services.registry.service.permanent_use import record_use, take_units
 from services.registry.service.ports import RegistryUnitOfWork
@@ -78,6 +80,14 @@ def handle(cmd: RetireCredits, uow: RegistryUnitOfWork, *, new_id: Callable[[], 
         sink_kind=AccountKind.RETIREMENT,
         operation=ledger.retire,
         authorize=lambda account: require_holder_of(actor, account, "ACCOUNT_HOLDER"),
+        check_batch=lambda batch: check_retirement(
+            batch,
+            purpose,
+            quantity_t=quantity,
+            retirement_year=cmd.retirement_year,
+            ets_scheme=cmd.ets_scheme,
+            ets_obligation_t=cmd.ets_obligation_t,
+        ),
     )
     retirement_id = new_id()
     ranges = used.serial_ranges
@@ -96,6 +106,13 @@ def handle(cmd: RetireCredits, uow: RegistryUnitOfWork, *, new_id: Callable[[], 
             "retirement_year": cmd.retirement_year,
             "offset_emissions": offset,
             "counts_toward_japan_ndc": toward_ndc,
+            # Which scheme and obligation the 表 8 limit was checked against, for the auditor; only
+            # on ETS_COMPLIANCE retirements, so other entries keep their shape.
+            **(
+                {"ets_scheme": cmd.ets_scheme, "ets_obligation": cmd.ets_obligation_t}
+                if purpose is RetirementPurpose.ETS_COMPLIANCE
+                else {}
+            ),
         },
     )
     certificate_id = record_use(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from carbon_runtime.rules.shk_onset import adds_back_on_transfer
 from services.registry.domain import fiscal, ledger, safeguards
 from services.registry.domain.actor import require_authenticated
 from services.registry.domain.blocks import OperationResult, UnitBlock
@@ -41,10 +42,24 @@ def record_ownership_change(
 ) -> TransferAccounting:
     """Write the transfer record and the ITMO first-transfer ranges; return the accounting facts."""
     # The ranges recorded earlier only matter when the move can be an ITMO first transfer at all.
-    could_be_first = batch.is_authorized and fiscal.is_proponent_outbound(batch, source, target)
+    # First transfer = the units leave the host Party (carbon_runtime.rules.first_transfer, as the
+    # Article 6 report reads it), so the parties are the organizations' countries.
+    from_party, to_party = "", ""
+    if batch.is_authorized:
+        from_party = uow.accounts.organization_country(source.organization_id) or ""
+        to_party = uow.accounts.organization_country(target.organization_id) or ""
+    could_be_first = batch.is_authorized and fiscal.could_be_first_transfer(batch, from_party, to_party)
     earlier = uow.batches.first_transferred_ranges(batch.id) if could_be_first else []
-    first = fiscal.itmo_first_transfers(batch, source, target, result.affected, earlier)
-    onset = fiscal.is_proponent_outbound(batch, source, target)
+    first = fiscal.itmo_first_transfers(batch, from_party, to_party, result.affected, earlier)
+    # SHK onset (図 3, 脚注 8): only the proponent's own domestic reduction credits, the rule reporting's
+    # SHK report adds up too.
+    onset = adds_back_on_transfer(
+        proponent_organization_id=batch.proponent_organization_id,
+        from_organization_id=source.organization_id,
+        to_organization_id=target.organization_id,
+        credit_type=batch.credit_type,
+        host_country=batch.host_country,
+    )
     onset_year = fiscal.japanese_fiscal_year(occurred_at) if onset else None
     uow.records.add_ownership_change(
         OwnershipChange(

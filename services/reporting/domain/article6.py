@@ -25,7 +25,7 @@ Field mapping (AEF column -> `AefRecord` field -> where it comes from):
 - Authorization date ................. authorization_date .......... AuthorizationFacts.authorized_on
 - Action (first transfer, transfer, acquisition, use, voluntary cancellation)
                                     .. action ...................... AefAction
-- Action date ........................ action_date ................. event date in UTC
+- Action date ........................ action_date ................. event date in Japan time (JST)
 - Using Party / Purpose of use ....... using_party / purpose_of_use  "NDC" or the OIMP name
 - (platform) source event ............ source_id ................... transfer/retirement/cancellation id
 
@@ -52,12 +52,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from carbon_runtime.errors import invalid, precondition
+from carbon_runtime.rules.first_transfer import is_first_transfer_at_transfer
 from carbon_runtime.vocabulary import CancellationPurpose, CreditType
 
-from .facts import BatchFacts, CancellationFacts, NdcUseFacts, RetirementFacts, TransferFacts, require_aware
+from .facts import JST, BatchFacts, CancellationFacts, NdcUseFacts, RetirementFacts, TransferFacts, require_aware
 
 # The Party that counts JCM retirements toward its NDC (ISO 3166-1 alpha-2, as every Party here).
 JAPAN_PARTY = "JP"
@@ -168,7 +169,10 @@ def _split_range(serial_range: str) -> tuple[str, str]:
 
 
 def _day(moment: datetime, what: str) -> date:
-    return require_aware(moment, what).astimezone(UTC).date()
+    """The calendar day of an event in Japan time, the clock the SHK fiscal years use (issue 13 item 9):
+    a transfer at 2024-12-31T20:00Z happened on 1 January 2025 in Tokyo, so it belongs to the 2025
+    report, as it does to the fiscal-year reports that read the same event."""
+    return require_aware(moment, what).astimezone(JST).date()
 
 
 class _Builder:
@@ -310,9 +314,17 @@ def build_article6_report(
         if source == target:
             continue
         day = _day(transfer.transferred_at, f"transfer {transfer.transfer_id}")
-        first_at_transfer = itmo.authorization.purposes is not AuthorizedPurpose.OIMP
+        # The same rule as the registry's itmo_first_transfer flag (carbon_runtime.rules.first_transfer):
+        # NDC-authorized units leaving the host Party; an OIMP-only unit's first transfer is defined
+        # by the host at authorization, issuance or use, never at a transfer.
+        first = is_first_transfer_at_transfer(
+            authorized_for_ndc=itmo.authorization.purposes is not AuthorizedPurpose.OIMP,
+            host_party=itmo.authorization.host_party,
+            from_party=source,
+            to_party=target,
+        )
         for block, quantity in builder.blocks(itmo, transfer.serial_ranges, transfer.quantity_t):
-            if source == itmo.authorization.host_party and first_at_transfer:
+            if first:
                 builder.add(
                     itmo,
                     AefAction.FIRST_TRANSFER,

@@ -2,7 +2,9 @@
 
 The report lists the retirements an organization claimed for a year (`retirementYear`, as the contract's
 README defines it), one line each, with the credit's attributes and the offset target, plus totals by
-credit type and by category. Renderers: CSV (RFC 4180, header row, CRLF), JSON (Decimals as strings so
+credit type and by category, and the cancellations (取消) the organization made that year, which are
+offsetting uses too (表 5 第 5 条 2 項三号・四号). Removal credits carry their permanence (ISSB).
+Renderers: CSV (RFC 4180, header row, CRLF), JSON (Decimals as strings so
 no consumer parses them as binary floats) and a self-contained printable HTML page.
 """
 
@@ -18,9 +20,70 @@ from datetime import date
 from decimal import Decimal
 
 from carbon_runtime.errors import precondition
-from carbon_runtime.vocabulary import CreditBasis, CreditCategory, CreditType, RetirementPurpose
+from carbon_runtime.vocabulary import CancellationPurpose, CreditBasis, CreditCategory, CreditType, RetirementPurpose
 
-from .facts import BatchFacts, RetirementFacts
+from .facts import JST, BatchFacts, CancellationFacts, RetirementFacts, require_aware
+
+#: 「国際的に認められている永続性基準年数は 100 年間である。」 (§2.2 ICROA, Permanent).
+PERMANENCE_HORIZON_YEARS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Permanence:
+    """Permanence of a removal credit, as ISSB asks (§6.1.2: ISSB 気候変動開示基準（案） 「カーボン・オフセットに
+    関する要求事項として、役割、クレジットのタイプ（排出削減か炭素除去か、炭素除去の場合は自然ベースか技術
+    ベースか等）、認証スキーム、永続性等に係る情報開示を明記している。」).
+
+    Stored carbon can be lost again (§2.2 Permanent: 「プロジェクトに可逆性リスクがある場合、…反転（漏洩）が発生した
+    場合に備えた保証メカニズムを導入する必要がある。」); what backs it is the buffer set aside at issuance."""
+
+    storage: CreditBasis  # nature-based (forest, soil: reversal risk) or technology-based (geological)
+    horizon_years: int  # the reference horizon the storage is measured against
+    buffer_quantity_t: int  # set aside in the program's buffer pool at issuance
+    issued_quantity_t: int
+    buffer_share_percent: Decimal  # buffer / issued x 100, exact
+
+
+def permanence_of(batch: BatchFacts) -> Permanence | None:
+    """Permanence information for a removal credit; None for reductions (nothing stored to lose)."""
+    if batch.credit_type is not CreditType.REMOVAL:
+        return None
+    share = (
+        Decimal(batch.buffer_quantity_t * 100) / Decimal(batch.issued_quantity_t)
+        if batch.issued_quantity_t
+        else Decimal(0)
+    )
+    return Permanence(
+        storage=batch.basis,
+        horizon_years=PERMANENCE_HORIZON_YEARS,
+        buffer_quantity_t=batch.buffer_quantity_t,
+        issued_quantity_t=batch.issued_quantity_t,
+        buffer_share_percent=share,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CancellationLine:
+    """One cancellation (取消) the organization made in the year, with the credit's attributes: credits
+    cancelled for offsetting (CORSIA, another scheme or voluntary) are used credits to disclose too."""
+
+    cancellation_id: str
+    batch_id: str
+    quantity_t: int
+    purpose: CancellationPurpose
+    beneficiary: str
+    cancelled_on: date  # the day in Japan time
+    vintage_start: date
+    vintage_end: date
+    country: str
+    project_name: str
+    methodology: str
+    credit_type: CreditType
+    basis: CreditBasis
+    program: str
+    corresponding_adjustment: bool
+    serial_ranges: tuple[str, ...]
+    permanence: Permanence | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +110,8 @@ class DisclosureLine:
     selection_rationale: str
     # Extra to §6.1.2: Japan counts this retirement toward its NDC (JCM, reductions from 2021).
     counts_toward_japan_ndc: bool = False
+    # ISSB: permanence of removal credits; None for reductions.
+    permanence: Permanence | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +124,9 @@ class DisclosureReport:
     # Every enum member is present (0 when unused) so renderers print a stable table.
     totals_by_type_t: Mapping[CreditType, int]
     totals_by_category_t: Mapping[CreditCategory, int]
+    # Cancellations made in the year (Japan time), ordered by time then id; not in the totals above,
+    # which are what the organization claimed for the year.
+    cancellations: tuple[CancellationLine, ...] = ()
 
 
 def build_disclosure_report(
@@ -67,8 +135,10 @@ def build_disclosure_report(
     retirements: Iterable[RetirementFacts],
     batches: Mapping[str, BatchFacts],
     organization_name: str = "",
+    cancellations: Iterable[CancellationFacts] = (),
 ) -> DisclosureReport:
-    """Lines for the retirements `organization_id` claimed for `year`, ordered by time then id."""
+    """Lines for the retirements `organization_id` claimed for `year`, ordered by time then id, and
+    the cancellations it made during `year` (Japan time)."""
     chosen = sorted(
         (r for r in retirements if r.organization_id == organization_id and r.retirement_year == year),
         key=lambda r: (r.retired_at, r.retirement_id),
@@ -87,6 +157,11 @@ def build_disclosure_report(
                 batch_id=retirement.batch_id,
             )
         lines.append(_line(retirement, batch))
+    cancelled = sorted(
+        (c for c in cancellations if c.organization_id == organization_id and _jst_day(c).year == year),
+        key=lambda c: (c.cancelled_at, c.cancellation_id),
+    )
+    cancellation_lines = tuple(_cancellation_line(c, _known_batch(batches, c)) for c in cancelled)
     by_type = {credit_type: 0 for credit_type in CreditType}
     by_category = {category: 0 for category in CreditCategory}
     for line in lines:
@@ -100,6 +175,47 @@ def build_disclosure_report(
         total_quantity_t=sum(line.quantity_t for line in lines),
         totals_by_type_t=by_type,
         totals_by_category_t=by_category,
+        cancellations=cancellation_lines,
+    )
+
+
+def _jst_day(cancellation: CancellationFacts) -> date:
+    return (
+        require_aware(cancellation.cancelled_at, f"cancellation {cancellation.cancellation_id}").astimezone(JST).date()
+    )
+
+
+def _known_batch(batches: Mapping[str, BatchFacts], cancellation: CancellationFacts) -> BatchFacts:
+    batch = batches.get(cancellation.batch_id)
+    if batch is None:
+        raise precondition(
+            "BATCH_FACTS_MISSING",
+            f"cancellation {cancellation.cancellation_id} refers to batch {cancellation.batch_id}, "
+            "which the reporting read model does not hold yet",
+            batch_id=cancellation.batch_id,
+        )
+    return batch
+
+
+def _cancellation_line(cancellation: CancellationFacts, batch: BatchFacts) -> CancellationLine:
+    return CancellationLine(
+        cancellation_id=cancellation.cancellation_id,
+        batch_id=batch.batch_id,
+        quantity_t=cancellation.quantity_t,
+        purpose=cancellation.purpose,
+        beneficiary=cancellation.beneficiary,
+        cancelled_on=_jst_day(cancellation),
+        vintage_start=batch.vintage_start,
+        vintage_end=batch.vintage_end,
+        country=batch.host_country,
+        project_name=batch.project_name,
+        methodology=batch.methodology_code,
+        credit_type=batch.credit_type,
+        basis=batch.basis,
+        program=batch.program_id.value,
+        corresponding_adjustment=batch.corresponding_adjustment,
+        serial_ranges=cancellation.serial_ranges,
+        permanence=permanence_of(batch),
     )
 
 
@@ -126,6 +242,7 @@ def _line(retirement: RetirementFacts, batch: BatchFacts) -> DisclosureLine:
         beneficiary=retirement.beneficiary,
         selection_rationale=retirement.selection_rationale,
         counts_toward_japan_ndc=retirement.counts_toward_japan_ndc,
+        permanence=permanence_of(batch),
     )
 
 
@@ -235,9 +352,44 @@ def report_to_dict(report: DisclosureReport) -> dict[str, object]:
                 "serialRanges": list(line.serial_ranges),
                 "beneficiary": line.beneficiary,
                 "selectionRationale": line.selection_rationale,
+                "permanence": _permanence_dict(line.permanence),
             }
             for line in report.lines
         ],
+        "cancellations": [
+            {
+                "cancellationId": c.cancellation_id,
+                "batchId": c.batch_id,
+                "quantity": c.quantity_t,
+                "purpose": c.purpose.value,
+                "beneficiary": c.beneficiary,
+                "cancelledOn": c.cancelled_on.isoformat(),
+                "vintageStart": c.vintage_start.isoformat(),
+                "vintageEnd": c.vintage_end.isoformat(),
+                "country": c.country,
+                "projectName": c.project_name,
+                "methodology": c.methodology,
+                "creditType": c.credit_type.value,
+                "basis": c.basis.value,
+                "program": c.program,
+                "correspondingAdjustment": c.corresponding_adjustment,
+                "serialRanges": list(c.serial_ranges),
+                "permanence": _permanence_dict(c.permanence),
+            }
+            for c in report.cancellations
+        ],
+    }
+
+
+def _permanence_dict(permanence: Permanence | None) -> dict[str, object] | None:
+    if permanence is None:
+        return None
+    return {
+        "storage": permanence.storage.value,
+        "horizonYears": permanence.horizon_years,
+        "bufferQuantity": permanence.buffer_quantity_t,
+        "issuedQuantity": permanence.issued_quantity_t,
+        "bufferSharePercent": format(permanence.buffer_share_percent, "f"),
     }
 
 

@@ -17,7 +17,6 @@ shows each input looked at, not just the first failure.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +24,16 @@ from datetime import date
 from carbon_runtime.errors import invalid
 from carbon_runtime.rules.article6 import ARTICLE6_FROM, authorizes_other_international_mitigation
 from carbon_runtime.rules.categories import is_ndc_contributing
+
+# ETS offset limits (Table 8) are defined once in carbon_runtime.rules.permanent_uses: the registry applies
+# the same limits when it retires credits for ETS_COMPLIANCE (issue 13 item 6). Re-exported here.
+from carbon_runtime.rules.permanent_uses import OFFSET_LIMIT_RULES as OFFSET_LIMIT_RULES
+from carbon_runtime.rules.permanent_uses import EtsScheme as EtsScheme
+from carbon_runtime.rules.permanent_uses import OffsetAllowance as OffsetAllowance
+from carbon_runtime.rules.permanent_uses import OffsetLimitRule as OffsetLimitRule
+from carbon_runtime.rules.permanent_uses import max_offset as max_offset
+from carbon_runtime.rules.permanent_uses import max_offset_tonnes as max_offset_tonnes
+from carbon_runtime.rules.permanent_uses import offset_limit_rule as offset_limit_rule
 from carbon_runtime.vocabulary import CreditCategory, CreditType
 
 from .facts import BatchFacts, InstitutionalUse, ProgramId
@@ -344,86 +353,3 @@ def explain(batch: BatchFacts, use: InstitutionalUse) -> EligibilityDecision:
 def decide_all(batch: BatchFacts) -> tuple[EligibilityDecision, ...]:
     """One decision per institutional use, in the contract's enum order (`CreditBatch.eligibility`)."""
     return tuple(explain(batch, use) for use in InstitutionalUse)
-
-
-# --- ETS offset limits (METI report Table 8; DOMAIN.md §5) -------------------------------------------
-
-
-class EtsScheme(enum.StrEnum):
-    CALIFORNIA_CAP_AND_TRADE = "CALIFORNIA_CAP_AND_TRADE"
-    CHINA_NATIONAL_ETS = "CHINA_NATIONAL_ETS"
-    KOREA_ETS = "KOREA_ETS"
-    EU_ETS = "EU_ETS"
-
-
-@dataclass(frozen=True, slots=True)
-class OffsetLimitRule:
-    rule_id: str
-    version: int
-    scheme: EtsScheme
-    first_year: int
-    last_year: int | None  # None: in force until the table is revised
-    # Basis points of the obligation (800 = 8%), so the limit is integer arithmetic with no rounding.
-    limit_bp: int
-    source: str
-    note: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class OffsetAllowance:
-    max_offset_t: int
-    rule: OffsetLimitRule
-
-
-_TABLE_8 = "METI Carbon Credit Report 2022 Table 8; DOMAIN.md §5 ETS offset limits"
-
-OFFSET_LIMIT_RULES: tuple[OffsetLimitRule, ...] = (
-    OffsetLimitRule("ETS-CA-2013-2020", 1, EtsScheme.CALIFORNIA_CAP_AND_TRADE, 2013, 2020, 800, _TABLE_8),
-    OffsetLimitRule("ETS-CA-2021-2025", 1, EtsScheme.CALIFORNIA_CAP_AND_TRADE, 2021, 2025, 400, _TABLE_8),
-    OffsetLimitRule("ETS-CA-2026-", 1, EtsScheme.CALIFORNIA_CAP_AND_TRADE, 2026, None, 600, _TABLE_8),
-    # China's national ETS began with the 2019-2020 compliance cycle; CCER only.
-    OffsetLimitRule("ETS-CN-CCER", 1, EtsScheme.CHINA_NATIONAL_ETS, 2019, None, 500, _TABLE_8, "CCER units only"),
-    OffsetLimitRule("ETS-KR-PHASE1", 1, EtsScheme.KOREA_ETS, 2015, 2017, 1000, _TABLE_8),
-    OffsetLimitRule(
-        "ETS-KR-PHASE2",
-        1,
-        EtsScheme.KOREA_ETS,
-        2018,
-        2020,
-        1000,
-        _TABLE_8,
-        "CERs by Korean companies after 2016-06-01 with at least 20% Korean ownership",
-    ),
-    OffsetLimitRule("ETS-KR-PHASE3", 1, EtsScheme.KOREA_ETS, 2021, 2025, 500, _TABLE_8),
-    OffsetLimitRule("ETS-EU-PHASE4", 1, EtsScheme.EU_ETS, 2021, 2030, 0, _TABLE_8, "no international credits"),
-)
-
-
-def offset_limit_rule(scheme: EtsScheme, compliance_year: int) -> OffsetLimitRule:
-    for rule in OFFSET_LIMIT_RULES:
-        in_range = rule.first_year <= compliance_year and (rule.last_year is None or compliance_year <= rule.last_year)
-        if rule.scheme is scheme and in_range:
-            return rule
-    # Years the table does not cover are refused rather than extrapolated: a guessed limit could let
-    # a facility surrender credits its regulator will not accept.
-    raise invalid(
-        "ETS_YEAR_NOT_COVERED",
-        f"no offset limit is known for {scheme.value} in compliance year {compliance_year}",
-        scheme=scheme.value,
-        compliance_year=compliance_year,
-    )
-
-
-def max_offset(scheme: EtsScheme, compliance_year: int, obligation_tonnes: int) -> OffsetAllowance:
-    """The most credits that may be surrendered against `obligation_tonnes`, rounded down, with its rule."""
-    if obligation_tonnes < 0:
-        raise invalid(
-            "NEGATIVE_OBLIGATION",
-            f"obligation must be a non-negative number of tonnes, got {obligation_tonnes}",
-        )
-    rule = offset_limit_rule(scheme, compliance_year)
-    return OffsetAllowance(obligation_tonnes * rule.limit_bp // 10_000, rule)
-
-
-def max_offset_tonnes(scheme: EtsScheme, compliance_year: int, obligation_tonnes: int) -> int:
-    return max_offset(scheme, compliance_year, obligation_tonnes).max_offset_t

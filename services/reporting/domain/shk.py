@@ -4,8 +4,9 @@
                - credit deduction        (category (1) credits retired for SHK_ADJUSTMENT, claimed for the FY)
                - certificate deduction   (kWh x national average factor x correction factor,
                                           capped at purchased-electricity emissions)
-               + transferred onset       (credits the organization issued and transferred to another
-                                          organization during the fiscal year, April to March, JST)
+               + transferred onset       (credits the organization created from its own domestic emission
+                                          reductions and transferred to another organization during the
+                                          fiscal year, April to March, JST; see `counts_toward_onset`)
 
 Every line item lists the retirement or transfer ids behind it, so an auditor can trace each tonne.
 SHK_ADJUSTMENT retirements of credits outside category (1) are listed as voluntary and never deducted
@@ -22,6 +23,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from carbon_runtime.errors import invalid, precondition
+from carbon_runtime.rules.shk_onset import adds_back_on_transfer
 from carbon_runtime.vocabulary import CreditCategory, RetirementPurpose
 
 from .facts import JST, BatchFacts, RetirementFacts, TransferFacts, require_aware
@@ -127,6 +129,20 @@ def _validate(shk_input: ShkInput) -> None:
         )
 
 
+def counts_toward_onset(batch: BatchFacts, transfer: TransferFacts) -> bool:
+    """Whether the sender adds this transfer of `batch` back (上乗せ) to its emissions: only credits it
+    created from its OWN domestic emission reductions (図 3, 脚注 8 「森林の整備及び保全により炭素吸収された
+    …炭素吸収量として認証された国内認証排出削減量については、この上乗せ報告は対象外である。」); the rule is
+    carbon_runtime.rules.shk_onset, shared with the registry's `issuer_onset` flag."""
+    return adds_back_on_transfer(
+        proponent_organization_id=batch.proponent_organization_id,
+        from_organization_id=transfer.from_organization_id,
+        to_organization_id=transfer.to_organization_id,
+        credit_type=batch.credit_type,
+        host_country=batch.host_country,
+    )
+
+
 def _batch(batches: Mapping[str, BatchFacts], batch_id: str, referrer: str) -> BatchFacts:
     batch = batches.get(batch_id)
     if batch is None:
@@ -178,9 +194,9 @@ def compute_shk_report(
         if fiscal_year_of(transfer.transferred_at) != shk_input.fiscal_year:
             continue
         batch = _batch(batches, transfer.batch_id, f"transfer {transfer.transfer_id}")
-        # Only credits it issued itself: their reduction sits in its own inventory and, once the buyer
-        # holds them, counting it twice would be double counting (DOMAIN.md §2, Figure 3).
-        if batch.proponent_organization_id != org:
+        # Only credits created from its own reported reductions (図 3, 脚注 8): once the buyer holds
+        # them, counting the reduction in both inventories would be double counting.
+        if not counts_toward_onset(batch, transfer):
             continue
         if transfer.quantity_t < 0:
             raise invalid("NEGATIVE_QUANTITY", f"transfer {transfer.transfer_id} has a negative quantity")

@@ -17,7 +17,9 @@ def handle(cmd: GenerateDisclosureReport, uow: UnitOfWork, *, new_id: Callable[[
     require_report_year(cmd.year, "year")
     authorize_organization_report(cmd.actor, cmd.organization_id)
     retirements = uow.facts.retirements(cmd.organization_id)
-    records = uow.facts.batches(sorted({r.batch_id for r in retirements}))
+    cancellations = [c for c in uow.facts.cancellations() if c.organization_id == cmd.organization_id]
+    batch_ids = {r.batch_id for r in retirements} | {c.batch_id for c in cancellations}
+    records = uow.facts.batches(sorted(batch_ids))
     org = uow.facts.organizations().get(cmd.organization_id)
     report = disclosure.build_disclosure_report(
         cmd.organization_id,
@@ -25,6 +27,7 @@ def handle(cmd: GenerateDisclosureReport, uow: UnitOfWork, *, new_id: Callable[[
         retirements,
         {batch_id: record.facts for batch_id, record in records.items()},
         organization_name=org.name if org else "",
+        cancellations=cancellations,
     )
     uow.emit(
         ReportGenerated(

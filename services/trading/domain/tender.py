@@ -21,9 +21,11 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from carbon_runtime.errors import conflict, invalid, precondition
 
-
 #: ISO 4217 minor units (digits after the decimal point) of currencies that differ from the usual 2.
-_MINOR_UNITS: dict[str, int] = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "VND": 0, "BHD": 3, "KWD": 3, "JOD": 3, "OMR": 3}
+_MINOR_UNITS: dict[str, int] = {
+    **dict.fromkeys(("JPY", "KRW", "CLP", "ISK", "VND"), 0),
+    **dict.fromkeys(("BHD", "KWD", "JOD", "OMR"), 3),
+}
 
 
 def minor_unit_exponent(currency: str) -> int:

@@ -39,6 +39,11 @@ SUSPEND_AFTER = 6
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     config = StackConfig.ephemeral(Path(tmp_path_factory.mktemp("security-stack")))
     config.extra_env["REGISTRY_MAX_FAILED_AUTHORIZATIONS"] = str(SUSPEND_AFTER)
+    # The per-caller throttle is shown in tests/unit/security; here the matrix's many refusals of one
+    # token must not throttle it.
+    config.extra_env["REGISTRY_MAX_REFUSALS_PER_CALLER"] = "100000"
+    # Selling needs ACCOUNT_HOLDER on the delivering account (on in production; issue 14, item 3).
+    config.extra_env["REGISTRY_SELL_REQUIRES_ACCOUNT_HOLDER"] = "true"
     with DevStack(config) as s:
         yield s
 
@@ -421,7 +426,7 @@ def test_hostile_values_are_refused_with_contract_codes_and_no_internals(gql: Gq
 # -- account suspension ----------------------------------------------------------------------------
 
 
-def test_repeated_wrong_organization_attempts_suspend_the_account_until_reinstated(
+def test_repeated_refusals_of_a_member_suspend_the_account_until_reinstated(
     gql: Gql, stack: DevStack, world: World
 ) -> None:
     # Account status and reinstatement are registry extensions: asked of the registry subgraph
@@ -433,9 +438,18 @@ def test_repeated_wrong_organization_attempts_suspend_the_account_until_reinstat
     gql(TRANSFER, transfer, world.proponent_token)
     attempt = {"i": {"accountId": victim, "batchId": world.batch, "quantity": 1, "purpose": "VOLUNTARY_OFFSET",
                      "beneficiary": "thief", "retirementYear": 2024}}  # fmt: skip
-    for _ in range(SUSPEND_AFTER):
+    # Strangers' refusals never suspend an account (account ids are public): issue 14, item 2.
+    for _ in range(SUSPEND_AFTER + 2):
         with pytest.raises(GraphQLError) as err:
             gql(RETIRE, attempt, world.other_token)
+        assert err.value.code == "FORBIDDEN"
+    status = registry("query($a: ID!) { account(id: $a) { status } }", {"a": victim}, world.proponent_token)
+    assert status["account"]["status"] == "OPEN"
+    # A member without the right (a stolen TRADER login of the organization) does suspend it.
+    insider = token("stolen-trader", world.proponent, "TRADER")
+    for _ in range(SUSPEND_AFTER):
+        with pytest.raises(GraphQLError) as err:
+            gql(RETIRE, attempt, insider)
         assert err.value.code == "FORBIDDEN"
     status = registry("query($a: ID!) { account(id: $a) { status } }", {"a": victim}, world.proponent_token)
     assert status["account"]["status"] == "SUSPENDED"
@@ -451,3 +465,94 @@ def test_repeated_wrong_organization_attempts_suspend_the_account_until_reinstat
     assert registry(reinstate, {"a": victim}, REGISTRY_ADMIN)["reinstateAccount"]["status"] == "OPEN"
     gql(TRANSFER, back, world.proponent_token)
     registry.close()
+
+
+# -- issue 14: the attacks of the review, against the running stack ---------------------------------
+
+
+def test_grpc_without_a_token_is_refused_on_every_service(stack: DevStack) -> None:
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    for service, port in stack.config.grpc_ports.items():
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            for method, streaming in (("Replay", True), ("Head", False)):
+                call: Any = (channel.unary_stream if streaming else channel.unary_unary)(
+                    f"/carbon.events.v1.EventLog/{method}"
+                )
+                with pytest.raises(grpc.RpcError) as refused:
+                    result = call(b"", timeout=10)
+                    if streaming:
+                        list(result)
+                assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED, service
+            health = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=10)
+            assert health.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_an_invalid_bearer_token_is_refused_even_on_public_reads(gql: Gql) -> None:
+    body = gql.raw("{ programs { id } }", None, "not-a-jwt")
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert not body.get("data")
+    forged = issue_dev_token("attacker-secret", "mallory", None, ["REGISTRY_ADMIN"])
+    assert gql.raw("{ programs { id } }", None, forged)["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_a_cyclic_query_over_the_cost_limit_is_refused(gql: Gql, world: World) -> None:
+    cyclic = "query($p: ID!) { project(id: $p) { batches { project { batches { project { batches { project {" \
+             " batches { id } } } } } } } } }"  # fmt: skip
+    body = gql.raw(cyclic, {"p": world.registered}, None)
+    assert body["errors"][0]["extensions"]["reason"] == "COST_LIMIT_EXCEEDED", body
+    assert not body.get("data")
+
+
+def test_a_stolen_trader_login_cannot_sell_the_organizations_credits(gql: Gql, world: World) -> None:
+    balance = "query($a: ID!) { account(id: $a) { balance } }"
+    before = gql(balance, {"a": world.proponent_account}, OBSERVER)["account"]["balance"]
+    stolen = token("stolen-seller", world.proponent, "TRADER")
+    with pytest.raises(GraphQLError) as err:
+        gql(PLACE_ORDER, {"i": {**world.order_input(), "quantity": 10}}, stolen)
+    assert err.value.code == "FORBIDDEN"
+    assert gql(balance, {"a": world.proponent_account}, OBSERVER)["account"]["balance"] == before
+
+
+def test_an_otc_report_with_an_absurd_price_is_refused_and_statistics_keep_working(gql: Gql, world: World) -> None:
+    report = "mutation($i: ReportOtcTradeInput!) { reportOtcTrade(input: $i) { id } }"
+    stats = "query($i: ID!) { marketStatistics(instrumentId: $i) { otcReportCount } }"
+    before = gql(stats, {"i": world.instrument}, None)["marketStatistics"]["otcReportCount"]
+    with pytest.raises(GraphQLError) as err:
+        gql(report, {"i": {"instrumentId": world.instrument, "sellerAccountId": world.proponent_account,
+                           "buyerAccountId": world.other_account, "price": "1E+30", "quantity": 5}},
+            world.proponent_token)  # fmt: skip
+    assert err.value.code == "INVALID_ARGUMENT"
+    assert gql(stats, {"i": world.instrument}, None)["marketStatistics"]["otcReportCount"] == before
+
+
+def test_a_retirement_forged_on_the_wrong_topic_changes_no_report(gql: Gql, stack: DevStack, world: World) -> None:
+    from datetime import UTC, datetime
+
+    from carbon.registry.v1 import events_pb2, types_pb2
+
+    from carbon_runtime.messaging.envelope import pack_envelope
+    from carbon_runtime.messaging.kafka import KafkaPublisher
+
+    forged = events_pb2.CreditsRetired(
+        retirement_id=f"forged-{uuid.uuid4().hex[:8]}", batch_id=world.batch, account_id=world.other_account,
+        organization_id=world.other, quantity_t=1000, purpose=types_pb2.RETIREMENT_PURPOSE_VOLUNTARY_OFFSET,
+        beneficiary="forged", retirement_year=2024,
+    )  # fmt: skip
+    disclosure = "query($o: ID!) { disclosureReport(organizationId: $o, year: 2024) { totalQuantity } }"
+    other_auditor = token("o-auditor", world.other, "ACCOUNT_HOLDER")
+    before = gql(disclosure, {"o": world.other}, other_auditor)["disclosureReport"]["totalQuantity"]
+    for producer in ("trading", "registry"):  # claiming the topic's producer, or the event's owner
+        env = pack_envelope(
+            event_id=uuid.uuid4().hex, aggregate_type="Retirement", aggregate_id=forged.retirement_id, sequence=1,
+            occurred_at=datetime.now(UTC), producer=producer, trace_context={}, payload=forged,
+        )  # fmt: skip
+        publisher = KafkaPublisher(f"127.0.0.1:{stack.config.broker_port}", client_id="attacker")
+        try:
+            publisher.publish("carbon.trading.events.v1", forged.retirement_id, env.SerializeToString(), [])
+            publisher.flush()
+        finally:
+            publisher.close()
+    time.sleep(6)  # reporting catches up within 5 s (contract)
+    assert gql(disclosure, {"o": world.other}, other_auditor)["disclosureReport"]["totalQuantity"] == before

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.platform.support import ADMIN, World
-from tests.integration.trading.test_trading_subscriptions import BOOK, TRADES, SseStream
+from tests.integration.trading.support import BOOK, TRADES, SseStream
 from tests.support.gql import Gql
 from tooling.devstack import DevStack, StackConfig
 

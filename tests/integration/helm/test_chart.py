@@ -572,3 +572,15 @@ def test_the_explorer_image_follows_the_chart_unless_given_its_own_tag() -> None
         "/carbon-web:1.2.4"
     ), "the chart's digest belongs to the chart's tag"
     assert image({"web": {"image": {"tag": "1.2.4", "digest": digest}}}).endswith(f"/carbon-web:1.2.4@{digest}")
+
+
+def test_production_gateway_runs_only_persisted_documents(prod_docs: list[Manifest]) -> None:
+    """Issue 14, item 4: the allowlist is mounted and named to the gateway in production."""
+    gateway = named(prod_docs, "Deployment", "carbon-gateway")
+    container = gateway["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e.get("value") for e in container.get("env", [])}
+    assert env["GATEWAY_PERSISTED_DOCUMENTS_FILE"] == "/etc/carbon/persisted-documents/documents.json"
+    volumes = {v["name"]: v for v in gateway["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["persisted-documents"]["configMap"]["name"] == "carbon-persisted-documents"
+    with pytest.raises(helm.HelmError, match="persistedDocuments"):
+        helm_check.render("values-prod.yaml", {"gateway": {"persistedDocuments": {"configMap": ""}}})

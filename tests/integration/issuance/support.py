@@ -1,6 +1,7 @@
-"""Builders shared by the issuance integration tests (no tests here): a database with the reference
-data, the message bus wired to it with the shared in-memory registry (tests/support/fake_registry.py),
-callers, and the use cases called the way an entrypoint calls them (principal -> command -> bus)."""
+"""Builders shared by the issuance integration tests (no tests here): the message bus wired to a
+database (the `env` fixture's, at the issuance migration head, which seeds the reference data) with
+the shared in-memory registry (tests/support/fake_registry.py), callers, and the use cases called the
+way an entrypoint calls them (principal -> command -> bus)."""
 
 from __future__ import annotations
 
@@ -16,25 +17,21 @@ from typing import Any
 
 import pytest
 from carbon.events.v1 import envelope_pb2
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 
 from carbon_runtime.errors import DomainError, ErrorCode
 from carbon_runtime.messaging.bus import MessageBus
 from carbon_runtime.messaging.envelope import unpack_payload
-from carbon_runtime.persistence.db import make_engine
 from carbon_runtime.settings import DEV_JWT_SECRET, AuthSettings
 from carbon_runtime.transport.auth import Principal, TokenVerifier, issue_dev_token
 from carbon_runtime.transport.grpc_runtime import build_server
 from services.issuance.adapters import tables
-from services.issuance.adapters.repository import methodology_values, program_values
 from services.issuance.adapters.unit_of_work import IssuanceUnitOfWork
 from services.issuance.bootstrap import build_bus
 from services.issuance.domain import commands
 from services.issuance.domain.duplicates import RegistrationStatus
 from services.issuance.domain.project import ValidationOutcome
 from services.issuance.domain.reference_data import (
-    METHODOLOGIES,
-    PROGRAMS,
     CreditBasis,
     CreditType,
     ExchangeCategory,
@@ -84,19 +81,6 @@ class StepClock:
 
     def __call__(self) -> datetime:
         return self.start + timedelta(minutes=next(self._ticks))
-
-
-def seed_reference_data(engine: Engine) -> None:
-    with engine.begin() as conn:
-        conn.execute(insert(tables.programs), [{**program_values(p), "buffer_account_id": None} for p in PROGRAMS])
-        conn.execute(insert(tables.methodologies), [methodology_values(m) for m in METHODOLOGIES])
-
-
-def fresh_engine(database_url: str) -> Engine:
-    engine = make_engine(database_url)
-    tables.metadata.create_all(engine)
-    seed_reference_data(engine)
-    return engine
 
 
 @dataclass

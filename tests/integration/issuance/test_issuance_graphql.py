@@ -19,8 +19,8 @@ from tests.integration.issuance.support import (
     VERIFIER,
     VERIFIER_ORG,
     FakeRegistry,
-    fresh_engine,
 )
+from tests.support.databases import MigratedDatabaseUrl
 from tooling.devstack import free_port
 
 PROJECT_FIELDS = (
@@ -51,8 +51,8 @@ class Api:
 
 
 @pytest.fixture
-def api(database_url: str) -> Iterator[Api]:
-    fresh_engine(database_url).dispose()
+def api(migrated_database_url: MigratedDatabaseUrl) -> Iterator[Api]:
+    database_url = migrated_database_url("issuance")
     registry = FakeRegistry()
     settings = IssuanceSettings(
         database_url=database_url, http_port=free_port(), grpc_port=free_port(), kafka_bootstrap_servers=None

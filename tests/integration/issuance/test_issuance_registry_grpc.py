@@ -13,6 +13,7 @@ from carbon.registry.v1 import registry_pb2, registry_pb2_grpc, types_pb2
 from sqlalchemy import select
 
 from carbon_runtime.errors import DomainError, ErrorCode, not_found
+from carbon_runtime.persistence.db import make_engine
 from carbon_runtime.settings import AuthSettings
 from carbon_runtime.transport.grpc_runtime import GrpcClient, current_principal
 from services.issuance.adapters import tables
@@ -29,7 +30,6 @@ from tests.integration.issuance.support import (
     GrpcServerThread,
     IssueCredits,
     event_names,
-    fresh_engine,
     issue_credits,
     make_env,
     new_project,
@@ -39,6 +39,7 @@ from tests.integration.issuance.support import (
     request_validation,
     verified_report,
 )
+from tests.support.databases import MigratedDatabaseUrl
 
 
 class FakeRegistryService(registry_pb2_grpc.RegistryServiceServicer):
@@ -88,12 +89,14 @@ def registry_service() -> FakeRegistryService:
 
 
 @pytest.fixture
-def grpc_env(database_url: str, registry_service: FakeRegistryService) -> Iterator[tuple[Env, GrpcServerThread]]:
+def grpc_env(
+    migrated_database_url: MigratedDatabaseUrl, registry_service: FakeRegistryService
+) -> Iterator[tuple[Env, GrpcServerThread]]:
     server = GrpcServerThread(
         lambda s: registry_pb2_grpc.add_RegistryServiceServicer_to_server(registry_service, s), [REGISTRY_SERVICE]
     )
     client = GrpcClient(f"127.0.0.1:{server.port}", [REGISTRY_SERVICE], deadline_ms=2000)
-    engine = fresh_engine(database_url)
+    engine = make_engine(migrated_database_url("issuance"))
     env = make_env(engine, GrpcRegistry(client, AuthSettings()))
     try:
         yield env, server

@@ -1,4 +1,4 @@
-"""Registry fixtures: a fresh database with the registry schema on SQLite and PostgreSQL."""
+"""Registry fixtures: a fresh database at the registry's migration head on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.registry.support import Registry, create_schema, make_deps
+from carbon_runtime.persistence.db import make_engine
+from tests.integration.registry.support import Registry, make_deps
+from tests.support.databases import MigratedDatabaseUrl
 
 
 @pytest.fixture
-def registry(database_url: str) -> Iterator[Registry]:
-    engine = create_schema(database_url)
+def registry(migrated_database_url: MigratedDatabaseUrl) -> Iterator[Registry]:
+    engine = make_engine(migrated_database_url("registry"))
     try:
         yield Registry(make_deps(engine))
     finally:

@@ -15,7 +15,6 @@ from carbon.issuance.v1 import types_pb2 as issuance_types
 from carbon.registry.v1 import registry_pb2, types_pb2
 from sqlalchemy import Engine, select
 
-from carbon_runtime.persistence.db import make_engine
 from carbon_runtime.transport.auth import Principal
 from services.registry.adapters import repository as repo
 from services.registry.adapters import tables as t
@@ -243,7 +242,7 @@ class Registry:
             account_id=account,
             batch_id=batch,
             quantity_t=quantity,
-            purpose=types_pb2.CANCELLATION_PURPOSE_CORSIA,
+            purpose=types_pb2.CANCELLATION_PURPOSE_OTHER_INTERNATIONAL_SCHEME,
             beneficiary="Airline",
         )
         return call(self.deps, who, request)
@@ -321,9 +320,3 @@ class Registry:
     def batch_ids(self) -> list[str]:
         with self.deps.engine.connect() as conn:
             return [row.id for row in conn.execute(select(t.batches.c.id))]
-
-
-def create_schema(url: str) -> Engine:
-    engine = make_engine(url)
-    t.metadata.create_all(engine)
-    return engine

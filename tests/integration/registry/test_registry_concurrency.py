@@ -5,16 +5,18 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from carbon_runtime.errors import DomainError, ErrorCode
+from carbon_runtime.persistence.db import make_engine
 from services.registry.domain.blocks import UnitStatus
-from tests.integration.registry.support import Registry, create_schema, make_deps
+from tests.integration.registry.support import Registry, make_deps
+from tests.support.databases import MigratedDatabaseUrl
 
 THREADS = 32
 EACH = 40
 BALANCE = 1000
 
 
-def test_concurrent_transfers_and_retirements_never_overspend(pg_database_url: str) -> None:
-    engine = create_schema(pg_database_url)
+def test_concurrent_transfers_and_retirements_never_overspend(migrated_pg_database_url: MigratedDatabaseUrl) -> None:
+    engine = make_engine(migrated_pg_database_url("registry"))
     try:
         registry = Registry(make_deps(engine))
         org, buyer = registry.org("Seller"), registry.org("Buyer")

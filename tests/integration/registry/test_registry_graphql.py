@@ -14,7 +14,8 @@ from carbon_runtime.settings import AuthSettings
 from carbon_runtime.transport.auth import issue_dev_token
 from services.registry.bootstrap import bootstrap
 from services.registry.settings import RegistrySettings
-from tests.integration.registry.support import Registry, create_schema
+from tests.integration.registry.support import Registry, make_deps
+from tests.support.databases import MigratedDatabaseUrl
 
 SECRET = AuthSettings().jwt_secret
 
@@ -43,12 +44,10 @@ def code(result: Any) -> str:
 
 
 @pytest.fixture
-def api(database_url: str) -> Iterator[Api]:
-    create_schema(database_url).dispose()
+def api(migrated_database_url: MigratedDatabaseUrl) -> Iterator[Api]:
+    database_url = migrated_database_url("registry")
     process = bootstrap(RegistrySettings(database_url=database_url, kafka_bootstrap_servers=None))
     engine = make_engine(database_url)
-    from tests.integration.registry.support import make_deps
-
     try:
         with TestClient(process.http_app) as client:
             yield Api(client, Registry(make_deps(engine)))
@@ -111,7 +110,15 @@ def test_graphql_transfer_retire_cancel_and_read_account(api: Api) -> None:
     assert retired["offsetEmissions"] == "4.50" and len(retired["serialRanges"]) == 1
     cancelled = api(
         CANCEL,
-        {"input": {"accountId": account, "batchId": batch, "quantity": 3, "purpose": "CORSIA", "beneficiary": "Air"}},
+        {
+            "input": {
+                "accountId": account,
+                "batchId": batch,
+                "quantity": 3,
+                "purpose": "VOLUNTARY_OFFSET",
+                "beneficiary": "Air",
+            }
+        },
         as_=holder,
     )["data"]["cancelCredits"]
     assert cancelled["quantity"] == 3

@@ -12,11 +12,13 @@ from carbon.registry.v1 import registry_pb2, registry_pb2_grpc, types_pb2
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from carbon_runtime.persistence.db import make_engine
 from carbon_runtime.settings import AuthSettings
 from carbon_runtime.transport.auth import TokenVerifier, issue_dev_token, issue_service_token
 from carbon_runtime.transport.grpc_runtime import build_server
 from services.registry.entrypoints.grpc_server import register_registry_service
-from tests.integration.registry.support import Registry, create_schema, make_deps
+from tests.integration.registry.support import Registry, make_deps
+from tests.support.databases import MigratedDatabaseUrl
 
 AUTH = AuthSettings()
 
@@ -39,8 +41,8 @@ class Served:
 
 
 @pytest.fixture
-async def served(database_url: str) -> AsyncIterator[Served]:
-    engine = create_schema(database_url)
+async def served(migrated_database_url: MigratedDatabaseUrl) -> AsyncIterator[Served]:
+    engine = make_engine(migrated_database_url("registry"))
     deps = make_deps(engine)
 
     def register(server: object) -> None:

@@ -95,7 +95,7 @@ def test_cancel_moves_units_to_the_cancellation_account(registry: Registry, worl
     assert {b.status for b in response.blocks} == {types_pb2.UNIT_STATUS_CANCELLED}
     assert {b.account_id for b in response.blocks} == {registry.sink(world["proponent"], "CANCELLATION")}
     view = registry.deps.reads.cancellation_view(response.cancellation_id)
-    assert view is not None and view.purpose == "CORSIA" and view.quantity == 30
+    assert view is not None and view.purpose == "OTHER_INTERNATIONAL_SCHEME" and view.quantity == 30
     assert registry.deps.reads.retired_quantity(world["batch"]) == 30
     registry.assert_invariants()
 

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from carbon_runtime.errors import DomainError, ErrorCode
+from carbon_runtime.persistence.db import make_engine
 from carbon_runtime.settings import AuthSettings
 from carbon_runtime.transport.auth import Principal, issue_dev_token
 from services.registry.bootstrap import bootstrap
@@ -26,12 +27,12 @@ from tests.integration.registry.support import (
     approve_transfer,
     cancel_transfer,
     complete_due_transfers,
-    create_schema,
     make_deps,
     reinstate_account,
     remove_trusted_account,
     trusted_accounts,
 )
+from tests.support.databases import MigratedDatabaseUrl
 
 HOUR = 3600
 
@@ -351,8 +352,9 @@ def test_negative_safeguard_settings_are_refused() -> None:
 
 
 @pytest.fixture
-def held_api(database_url: str) -> Iterator[tuple[TestClient, Registry]]:
-    engine = create_schema(database_url)
+def held_api(migrated_database_url: MigratedDatabaseUrl) -> Iterator[tuple[TestClient, Registry]]:
+    database_url = migrated_database_url("registry")
+    engine = make_engine(database_url)
     settings = RegistrySettings(
         database_url=database_url,
         kafka_bootstrap_servers=None,

@@ -108,7 +108,8 @@ def test_issuer_transfer_records_onset_in_the_japanese_fiscal_year(registry: Reg
 
 
 def test_itmo_first_transfer_is_recognised_once_per_unit(registry: Registry) -> None:
-    proponent, buyer = registry.org("Proponent"), registry.org("Buyer")
+    # The batch is hosted by Japan; the buyer is in Singapore, so units leave the host Party.
+    proponent, buyer = registry.org("Proponent"), registry.org("Buyer", "SG")
     source, target = registry.account(proponent), registry.account(buyer)
     batch = registry.mint(proponent, source, 100, authorized=True)
     seller, buyer_user = Registry.holder(proponent), Registry.holder(buyer)
@@ -130,3 +131,19 @@ def test_locked_units_cannot_be_transferred(registry: Registry, world: dict[str,
         registry.transfer(who, world["proponent_account"], world["buyer_account"], world["batch"], 100)
     assert error.value.code is ErrorCode.INSUFFICIENT_BALANCE
     assert {b.status for b in registry.blocks(world["batch"])} == {UnitStatus.LOCKED, UnitStatus.HELD}
+
+
+def test_first_transfer_is_when_units_leave_the_host_party_as_the_article6_report_reads_it(
+    registry: Registry,
+) -> None:
+    """Issue 13 item 10: "first transfer" means one thing in the registry and the Article 6 report
+    (表 4 「国際的に移転される緩和成果」; decision 2/CMA.3: the first international transfer). A transfer to
+    another organization in Japan, the host, is not the first transfer; the later one to Singapore is."""
+    proponent, domestic, foreign = registry.org("Proponent"), registry.org("Trader K.K."), registry.org("Air", "SG")
+    source, middle, abroad = registry.account(proponent), registry.account(domestic), registry.account(foreign)
+    batch = registry.mint(proponent, source, 100, authorized=True)
+    inside = registry.transfer(Registry.holder(proponent), source, middle, batch, 30)
+    assert not inside.accounting.itmo_first_transfer
+    leaving = registry.transfer(Registry.holder(domestic), middle, abroad, batch, 30)
+    assert leaving.accounting.itmo_first_transfer
+    registry.assert_invariants()

@@ -21,7 +21,6 @@ from sqlalchemy import select
 
 from carbon_runtime.ops.process import ServiceProcess
 from carbon_runtime.persistence.db import make_engine
-from carbon_runtime.persistence.migrations import upgrade
 from carbon_runtime.settings import AuthSettings
 from carbon_runtime.transport.auth import issue_dev_token
 from services.reporting.adapters import tables
@@ -46,18 +45,17 @@ def bearer(org: str | None, *roles: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def service(database_url: str) -> Iterator[tuple[ServiceProcess, TestClient, str]]:
-    upgrade("reporting", database_url)
-    engine = make_engine(database_url)
+def service(reporting_database_url: str) -> Iterator[tuple[ServiceProcess, TestClient, str]]:
+    engine = make_engine(reporting_database_url)
     for item in build_scenario():
         consumer.apply_one(build_bus(engine), item.envelope)
     engine.dispose()
     settings = ReportingSettings(
-        database_url=database_url, http_port=free_port(), grpc_port=free_port(), kafka_bootstrap_servers=None
+        database_url=reporting_database_url, http_port=free_port(), grpc_port=free_port(), kafka_bootstrap_servers=None
     )
     process = bootstrap(settings)
     with TestClient(process.http_app) as client:
-        yield process, client, database_url
+        yield process, client, reporting_database_url
     for stop in process.on_stop:
         stop()
 
@@ -113,10 +111,18 @@ def test_eligibility_decision_explains_rule_ids_versions_sources_and_inputs(serv
     assert decision["eligible"] is True
     rules = {r["ruleId"]: r for r in decision["rules"]}
     assert set(rules) == {"CORSIA-PILOT-PROGRAM", "CORSIA-PILOT-REGISTRATION", "CORSIA-PILOT-VINTAGE", "CORSIA-ART6-CA"}
+    # 表 9 「2016 年 1 月 1 日登録」 reads the project's first crediting period (2017-01-01), not the day it was
+    # registered (2016-06-01 in these events); issue 13 item 1 made the vintage and CA rules version 2.
     assert rules["CORSIA-PILOT-REGISTRATION"]["inputs"] == [
-        {"name": "first_crediting_period_start", "value": "2016-06-01"}
+        {"name": "first_crediting_period_start", "value": "2017-01-01"}
     ]
-    assert all(r["version"] == 1 and "Table 9" in r["source"] for r in rules.values())
+    assert {r["ruleId"]: r["version"] for r in rules.values()} == {
+        "CORSIA-PILOT-PROGRAM": 1,
+        "CORSIA-PILOT-REGISTRATION": 2,
+        "CORSIA-PILOT-VINTAGE": 2,
+        "CORSIA-ART6-CA": 2,
+    }
+    assert all("Table 9" in r["source"] for r in rules.values())
     missing = gql(client, 'query { eligibilityDecision(batchId: "nope", use: CORSIA) { eligible } }')
     assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
@@ -223,10 +229,13 @@ def test_shk_report_deducts_category_1_retirements_and_certificates_and_adds_ons
         headers=bearer(None, "AUDITOR"),
     )
     report = proponent["data"]["shkReport"]
-    # The issuer transferred 300 t by transfer and 20 t by trade settlement during FY2024.
-    assert report["transferredOnset"] == "320"
-    assert report["adjustedEmissions"] == "820"
-    assert sorted(report["onsetTransferIds"]) == [f"set-1:{BATCH_VCS}", "tr-1"]
+    # The issuer transferred 300 t of its J-Credits by transfer and 20 t of its Kenyan VCS forest
+    # credits by trade settlement during FY2024. Only the J-Credits are added back (図 3, 脚注 8:
+    # 「森林の…炭素吸収量として認証された…については、この上乗せ報告は対象外である」; a project in
+    # Kenya is outside its reported emissions too), so the settlement is not onset.
+    assert report["transferredOnset"] == "300"
+    assert report["adjustedEmissions"] == "800"
+    assert report["onsetTransferIds"] == ["tr-1"]
 
     refused = gql(
         client,
@@ -314,15 +323,14 @@ class RunningProcess:
         self.thread.join(timeout=15)
 
 
-def test_grpc_reporting_service_serves_eligibility_disclosure_and_lag(database_url: str) -> None:
-    upgrade("reporting", database_url)
-    engine = make_engine(database_url)
+def test_grpc_reporting_service_serves_eligibility_disclosure_and_lag(reporting_database_url: str) -> None:
+    engine = make_engine(reporting_database_url)
     for item in build_scenario():
         consumer.apply_one(build_bus(engine), item.envelope)
     engine.dispose()
     grpc_port = free_port()
     settings = ReportingSettings(
-        database_url=database_url, http_port=free_port(), grpc_port=grpc_port, kafka_bootstrap_servers=None
+        database_url=reporting_database_url, http_port=free_port(), grpc_port=grpc_port, kafka_bootstrap_servers=None
     )
     with RunningProcess(bootstrap(settings)), grpc.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
         grpc.channel_ready_future(channel).result(timeout=15)

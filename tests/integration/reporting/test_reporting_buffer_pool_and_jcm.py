@@ -19,7 +19,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from carbon_runtime.persistence.db import make_engine
-from carbon_runtime.persistence.migrations import upgrade
 from carbon_runtime.settings import AuthSettings
 from carbon_runtime.transport.auth import issue_dev_token
 from services.reporting.adapters import read_model, tables
@@ -147,9 +146,8 @@ EVENTS = build_scenario() + extra_events()
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    upgrade("reporting", database_url)
-    eng = make_engine(database_url)
+def engine(reporting_database_url: str) -> Iterator[Engine]:
+    eng = make_engine(reporting_database_url)
     yield eng
     eng.dispose()
 
@@ -232,10 +230,13 @@ def bearer(org: str | None, *roles: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def client(engine: Engine, database_url: str) -> Iterator[TestClient]:
+def client(engine: Engine, reporting_database_url: str) -> Iterator[TestClient]:
     apply_each(engine, EVENTS)
     settings = ReportingSettings(
-        database_url=database_url, http_port=free_port(), grpc_port=free_port(), kafka_bootstrap_servers=None
+        database_url=reporting_database_url,
+        http_port=free_port(),
+        grpc_port=free_port(),
+        kafka_bootstrap_servers=None,
     )
     process = bootstrap(settings)
     with TestClient(process.http_app) as test_client:

@@ -13,11 +13,11 @@ from sqlalchemy import Engine
 
 from carbon_runtime.messaging.kafka import KafkaPublisher, LocalBroker, ensure_topics
 from carbon_runtime.persistence.db import make_engine
-from carbon_runtime.persistence.migrations import upgrade
 from services.reporting.adapters import read_model
 from services.reporting.bootstrap import build_bus
 from services.reporting.entrypoints import consumer
 from tests.integration.reporting.support import build_scenario
+from tests.support.databases import DatabaseTemplates
 
 
 def free_port() -> int:
@@ -32,17 +32,18 @@ def state(engine: Engine) -> dict[str, Any]:
 
 
 @pytest.mark.e2e
-def test_consumer_applies_broker_records_once_and_matches_direct_projection(tmp_path: Path) -> None:
+def test_consumer_applies_broker_records_once_and_matches_direct_projection(
+    tmp_path: Path, database_templates: DatabaseTemplates
+) -> None:
     events = build_scenario()
-    expected_engine = make_engine(f"sqlite:///{tmp_path / 'expected.db'}")
-    upgrade("reporting", str(expected_engine.url))
+    # Two SQLite databases at the reporting head, copied from the session's template.
+    expected_engine = make_engine(database_templates.new_url("reporting", "sqlite", tmp_path))
     for item in events:
         consumer.apply_one(build_bus(expected_engine), item.envelope)
     expected = state(expected_engine)
     expected_engine.dispose()
 
-    url = f"sqlite:///{tmp_path / 'reporting.db'}"
-    upgrade("reporting", url)
+    url = database_templates.new_url("reporting", "sqlite", tmp_path)
     engine = make_engine(url)
     broker = LocalBroker(port=free_port(), log_path=tmp_path / "broker.log")
     broker.start()

@@ -20,7 +20,6 @@ from sqlalchemy import Engine, MetaData, select
 from carbon_runtime.messaging.outbox import add_outbox_tables
 from carbon_runtime.messaging.replay import register_event_log
 from carbon_runtime.persistence.db import make_engine
-from carbon_runtime.persistence.migrations import upgrade
 from carbon_runtime.settings import AuthSettings
 from carbon_runtime.transport.auth import TokenVerifier
 from carbon_runtime.transport.grpc_runtime import CarbonServerInterceptor
@@ -47,9 +46,8 @@ EVENTS = build_scenario()
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    upgrade("reporting", database_url)
-    eng = make_engine(database_url)
+def engine(reporting_database_url: str) -> Iterator[Engine]:
+    eng = make_engine(reporting_database_url)
     yield eng
     eng.dispose()
 
@@ -75,7 +73,8 @@ def test_projection_builds_batches_retirements_transfers_and_trades_from_events(
     jcredit = batches[BATCH_JCREDIT].facts
     assert jcredit.project_name == "Rooftop Solar Osaka"
     assert jcredit.first_crediting_period_start is not None
-    assert jcredit.first_crediting_period_start.isoformat() == "2022-03-01"
+    # The crediting period start (2022-04-01), not the platform registration (2022-03-01): Table 9 (issue 13).
+    assert jcredit.first_crediting_period_start.isoformat() == "2022-04-01"
     assert jcredit.serial_start == "BATCH-JCREDIT-1-000001"
     assert jcredit.co_benefits == (7, 13)
     assert batches[BATCH_JCREDIT].known_to_issuance and batches[BATCH_JCREDIT].known_to_registry

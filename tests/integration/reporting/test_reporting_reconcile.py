@@ -17,7 +17,6 @@ from sqlalchemy import Engine, select
 
 from carbon_runtime.errors import DomainError, ErrorCode
 from carbon_runtime.persistence.db import make_engine
-from carbon_runtime.persistence.migrations import upgrade
 from carbon_runtime.settings import AuthSettings
 from services.reporting.adapters import tables
 from services.reporting.adapters.issuance_client import IssuanceTotalsClient
@@ -112,9 +111,8 @@ def peers() -> Iterator[tuple[str, str]]:
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    upgrade("reporting", database_url)
-    eng = make_engine(database_url)
+def engine(reporting_database_url: str) -> Iterator[Engine]:
+    eng = make_engine(reporting_database_url)
     for item in build_scenario():
         consumer.apply_one(build_bus(eng), item.envelope)
     yield eng

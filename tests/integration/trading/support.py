@@ -1,17 +1,28 @@
 """The trading service on a real database (SQLite or PostgreSQL) for integration tests: the bus built
 by bootstrap with the shared in-memory registry (tests/support/fake_registry.py) and a controllable
-clock, and `Exchange`, which sends commands and reads the way the entrypoints do."""
+clock, and `Exchange`, which sends commands and reads the way the entrypoints do. Also the HTTP side:
+`gql` with dev `token`s, and `SseStream` for the GraphQL-over-SSE subscriptions (`TRADES`, `BOOK`)."""
 
 from __future__ import annotations
 
+import contextlib
+import http.client
+import json
+import queue
+import socket
+import threading
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from carbon_runtime.ops.bootstrap import build_core
-from carbon_runtime.transport.auth import Principal
+from carbon_runtime.settings import AuthSettings
+from carbon_runtime.transport.auth import Principal, issue_dev_token
 from services.trading.adapters import tables
 from services.trading.bootstrap import build_app
 from services.trading.domain import commands
@@ -184,3 +195,84 @@ def create_instrument(
 
 def fund(exchange: Exchange, org: str, amount: str) -> None:
     exchange.deposit_funds(ADMIN, org, "JPY", Decimal(amount))
+
+
+# --- over HTTP: GraphQL queries and mutations with dev tokens, and GraphQL-over-SSE subscriptions -------
+
+SECRET = AuthSettings().jwt_secret
+EVENT_TIMEOUT_S = 10.0
+
+
+def token(org: str | None, *roles: str) -> str:
+    return issue_dev_token(SECRET, f"user-{org}", org, roles)
+
+
+def gql(client: TestClient, query: str, variables: dict[str, Any] | None = None, bearer: str | None = None) -> Any:
+    headers = {"authorization": f"Bearer {bearer}"} if bearer else {}
+    response = client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+TRADES = """subscription($i: ID!) { trades(instrumentId: $i) {
+  id instrumentId price quantity source settled executedAt } }"""
+BOOK = """subscription($i: ID!, $d: Int!) { orderBook(instrumentId: $i, depth: $d) {
+  instrumentId sequence phase bestBid bestAsk lastPrice at
+  bids { price quantity orderCount } asks { price quantity orderCount } } }"""
+
+
+class SseStream:
+    """A GraphQL-over-SSE subscription (POST, `Accept: text/event-stream`) read on a background
+    thread: `next()` returns each `next` event's payload; `completed` is set by `complete`."""
+
+    def __init__(self, url: str, query: str, variables: dict[str, Any], headers: dict[str, str] | None = None):
+        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.completed = threading.Event()
+        parsed = urlsplit(url)
+        self._conn = http.client.HTTPConnection(parsed.hostname or "", parsed.port, timeout=EVENT_TIMEOUT_S)
+        body = json.dumps({"query": query, "variables": variables})
+        self._conn.request(
+            "POST",
+            parsed.path,
+            body=body,
+            headers={"content-type": "application/json", "accept": "text/event-stream", **(headers or {})},
+        )
+        self._response = self._conn.getresponse()
+        self.status_code = self._response.status
+        assert self._conn.sock is not None
+        self._conn.sock.settimeout(None)  # a quiet market sends nothing for a while
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        event: str | None = None
+        try:
+            for raw in self._response:
+                line = raw.decode().rstrip("\r\n")
+                if line.startswith("event:"):
+                    event = line.removeprefix("event:").strip()
+                elif line.startswith("data:") and event == "next":
+                    self.events.put(json.loads(line.removeprefix("data:")))
+                elif line.startswith("data:") and event == "complete":
+                    self.completed.set()
+                    return
+        except (OSError, ValueError, http.client.HTTPException):
+            return  # closed by the test
+
+    def next(self) -> dict[str, Any]:
+        try:
+            return self.events.get(timeout=EVENT_TIMEOUT_S)
+        except queue.Empty:
+            raise AssertionError("no event arrived in time") from None
+
+    def assert_quiet(self, wait_s: float = 0.3) -> None:
+        time.sleep(wait_s)
+        assert self.events.empty(), f"unexpected event {self.events.queue[0]}"
+
+    def close(self) -> None:
+        """Hang up, as a client that goes away does."""
+        if self._conn.sock is not None:
+            with contextlib.suppress(OSError):
+                self._conn.sock.shutdown(socket.SHUT_RDWR)
+        self._thread.join(timeout=EVENT_TIMEOUT_S)
+        self._conn.close()

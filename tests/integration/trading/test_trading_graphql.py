@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from carbon_runtime.settings import AuthSettings
-from carbon_runtime.transport.auth import issue_dev_token
 from services.trading.bootstrap import bootstrap
 from services.trading.domain.session import ManualClock
 from services.trading.settings import TradingSettings
-from tests.integration.trading.support import START
+from tests.integration.trading.support import START, gql, token
 from tests.support.fake_registry import FakeRegistry
-
-SECRET = AuthSettings().jwt_secret
-
-
-def token(org: str | None, *roles: str) -> str:
-    return issue_dev_token(SECRET, f"user-{org}", org, roles)
 
 
 @pytest.fixture
@@ -35,13 +26,6 @@ def app(trading_database_url: str) -> Iterator[tuple[TestClient, FakeRegistry]]:
         yield client, registry
     for stop in proc.on_stop:
         stop()
-
-
-def gql(client: TestClient, query: str, variables: dict[str, Any] | None = None, bearer: str | None = None) -> Any:
-    headers = {"authorization": f"Bearer {bearer}"} if bearer else {}
-    response = client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 CREATE = (

@@ -5,17 +5,11 @@ placed through the service, on SQLite and PostgreSQL. Plus the in-process hub's 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import http.client
-import json
-import queue
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
@@ -29,75 +23,22 @@ from services.trading.entrypoints.graphql import Mutation, Query, Subscription, 
 from services.trading.service.market_feed import FeedHub, MarketFeed, SubscriberLimit
 from services.trading.service.place_order import PlacedOrder
 from services.trading.settings import TradingSettings
-from tests.integration.trading.support import START, Exchange, create_instrument, fund, make_exchange, principal
+from tests.integration.trading.support import (
+    BOOK,
+    EVENT_TIMEOUT_S,
+    START,
+    TRADES,
+    Exchange,
+    SseStream,
+    create_instrument,
+    fund,
+    make_exchange,
+    principal,
+)
 from tests.support.fake_registry import FakeRegistry
 
 SELLER = principal("org-seller", "TRADER")
 BUYER = principal("org-buyer", "TRADER")
-EVENT_TIMEOUT_S = 10.0
-
-TRADES = """subscription($i: ID!) { trades(instrumentId: $i) {
-  id instrumentId price quantity source settled executedAt } }"""
-BOOK = """subscription($i: ID!, $d: Int!) { orderBook(instrumentId: $i, depth: $d) {
-  instrumentId sequence phase bestBid bestAsk lastPrice at
-  bids { price quantity orderCount } asks { price quantity orderCount } } }"""
-
-
-class SseStream:
-    """A GraphQL-over-SSE subscription (POST, `Accept: text/event-stream`) read on a background
-    thread: `next()` returns each `next` event's payload; `completed` is set by `complete`."""
-
-    def __init__(self, url: str, query: str, variables: dict[str, Any], headers: dict[str, str] | None = None):
-        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
-        self.completed = threading.Event()
-        parsed = urlsplit(url)
-        self._conn = http.client.HTTPConnection(parsed.hostname or "", parsed.port, timeout=EVENT_TIMEOUT_S)
-        body = json.dumps({"query": query, "variables": variables})
-        self._conn.request(
-            "POST",
-            parsed.path,
-            body=body,
-            headers={"content-type": "application/json", "accept": "text/event-stream", **(headers or {})},
-        )
-        self._response = self._conn.getresponse()
-        self.status_code = self._response.status
-        assert self._conn.sock is not None
-        self._conn.sock.settimeout(None)  # a quiet market sends nothing for a while
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        event: str | None = None
-        try:
-            for raw in self._response:
-                line = raw.decode().rstrip("\r\n")
-                if line.startswith("event:"):
-                    event = line.removeprefix("event:").strip()
-                elif line.startswith("data:") and event == "next":
-                    self.events.put(json.loads(line.removeprefix("data:")))
-                elif line.startswith("data:") and event == "complete":
-                    self.completed.set()
-                    return
-        except (OSError, ValueError, http.client.HTTPException):
-            return  # closed by the test
-
-    def next(self) -> dict[str, Any]:
-        try:
-            return self.events.get(timeout=EVENT_TIMEOUT_S)
-        except queue.Empty:
-            raise AssertionError("no event arrived in time") from None
-
-    def assert_quiet(self, wait_s: float = 0.3) -> None:
-        time.sleep(wait_s)
-        assert self.events.empty(), f"unexpected event {self.events.queue[0]}"
-
-    def close(self) -> None:
-        """Hang up, as a client that goes away does."""
-        if self._conn.sock is not None:
-            with contextlib.suppress(OSError):
-                self._conn.sock.shutdown(socket.SHUT_RDWR)
-        self._thread.join(timeout=EVENT_TIMEOUT_S)
-        self._conn.close()
 
 
 def eventually(check: Callable[[], bool], what: str) -> None:

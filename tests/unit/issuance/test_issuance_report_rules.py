@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from carbon.issuance.v1 import events_pb2
+
 from carbon_runtime.errors import ErrorCode
 from carbon_runtime.vocabulary import Authorization, CreditCategory
 from services.issuance.domain import commands
@@ -147,4 +149,32 @@ def test_technology_reduction_still_refuses_a_reversal_risk() -> None:
         ),
         ErrorCode.INVALID_ARGUMENT,
         "PERMANENCE_NOT_APPLICABLE",
+    )
+
+
+def test_imported_project_carries_the_origin_registrys_crediting_period() -> None:
+    """表 9 「2016 年 1 月 1 日登録～」: CORSIA's cut-off reads the activity's first crediting period. An imported
+    project's is the origin registry's (here 2009), never the day of the import (2025), and it travels on
+    ProjectCreated to reporting's eligibility."""
+    h = Handlers()
+    values: dict[str, object] = {
+        "actor": ADMIN,
+        "origin_registry": "VERRA",
+        "program_id": "VCS",
+        "origin_project_id": "VCS-674",
+        "name": "Rimba Raya",
+        "country": "ID",
+        "methodology_code": "VM0007",
+        "record_key": "verra:project:VCS-674",
+        "crediting_period_start": date(2009, 1, 1),
+        "crediting_period_end": date(2038, 12, 31),
+    }
+    h.handle(commands.ImportProject(**values))  # type: ignore[arg-type]
+    created = next(m.payload for m in h.uow.messages if isinstance(m.payload, events_pb2.ProjectCreated))
+    assert isinstance(created, events_pb2.ProjectCreated)
+    assert created.crediting_period_start == "2009-01-01"
+    h.refused(
+        commands.ImportProject(**{**values, "origin_project_id": "VCS-675", "crediting_period_end": None}),  # type: ignore[arg-type]
+        ErrorCode.INVALID_ARGUMENT,
+        "CREDITING_PERIOD_INCOMPLETE",
     )

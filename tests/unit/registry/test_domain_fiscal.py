@@ -82,28 +82,32 @@ def test_fiscal_year_bounds_are_april_first_to_march_last() -> None:
     assert fiscal_year_bounds(2023) == (date(2023, 4, 1), date(2024, 3, 31))
 
 
-def test_first_transfer_of_authorized_units_out_of_proponent_is_itmo_first_transfer() -> None:
+def test_first_transfer_of_authorized_units_out_of_the_host_party_is_itmo_first_transfer() -> None:
+    """Decision 2/CMA.3: the first transfer of an NDC-authorized unit is its first international transfer;
+    the batch is hosted by Mongolia and the units go to an organization in Japan."""
     batch = make_batch(authorized=True)
     moved = transfer(mint(batch, PROPONENT_MAIN).blocks, PROPONENT_MAIN, BUYER, 30).affected
-    assert itmo_first_transfers(batch, PROPONENT_MAIN, BUYER, moved) == ((1, 30),)
+    assert itmo_first_transfers(batch, "MN", "JP", moved) == ((1, 30),)
 
 
 def test_unauthorized_batch_never_has_itmo_first_transfers() -> None:
     batch = make_batch(authorized=False)
     moved = (UnitBlock("B7", 1, 30, "acc-b"),)
-    assert itmo_first_transfers(batch, PROPONENT_MAIN, BUYER, moved) == ()
+    assert itmo_first_transfers(batch, "MN", "JP", moved) == ()
 
 
-def test_transfer_between_proponent_accounts_is_not_a_first_transfer() -> None:
+def test_transfer_inside_the_host_party_is_not_a_first_transfer() -> None:
+    """Between the proponent's accounts, or to another organization in the host country: the units have
+    not left the host Party (corrected: leaving the proponent used to count as the first transfer)."""
     batch = make_batch(authorized=True)
     moved = (UnitBlock("B7", 1, 30, "acc-p2"),)
-    assert itmo_first_transfers(batch, PROPONENT_MAIN, PROPONENT_SECOND, moved) == ()
+    assert itmo_first_transfers(batch, "MN", "MN", moved) == ()
 
 
 def test_units_already_first_transferred_do_not_count_again() -> None:
     batch = make_batch(authorized=True)
     moved = (UnitBlock("B7", 1, 50, "acc-b"),)
-    assert itmo_first_transfers(batch, PROPONENT_MAIN, BUYER, moved, [(10, 20), (40, 60)]) == (
+    assert itmo_first_transfers(batch, "MN", "JP", moved, [(10, 20), (40, 60)]) == (
         (1, 9),
         (21, 39),
     )
@@ -112,7 +116,7 @@ def test_units_already_first_transferred_do_not_count_again() -> None:
 def test_transfer_by_a_later_holder_is_not_a_first_transfer() -> None:
     batch = make_batch(authorized=True)
     moved = (UnitBlock("B7", 1, 30, "acc-p1"),)
-    assert itmo_first_transfers(batch, BUYER, PROPONENT_MAIN, moved) == ()
+    assert itmo_first_transfers(batch, "JP", "MN", moved) == ()
 
 
 def test_issuer_onset_counts_own_issued_credits_transferred_away_in_that_fiscal_year() -> None:

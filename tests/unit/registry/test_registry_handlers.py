@@ -60,7 +60,7 @@ def cancel(w: World, quantity: int, **fields: object) -> c.CancelCredits:
         "account_id": w.proponent_account,
         "batch_id": w.batch,
         "quantity_t": quantity,
-        "purpose": CancellationPurpose.CORSIA,
+        "purpose": CancellationPurpose.OTHER_INTERNATIONAL_SCHEME,
         "beneficiary": "Airline",
         **keyed(holder(w.proponent), None),
     }

@@ -16,7 +16,8 @@ from carbon_runtime.errors import DomainError, ErrorCode
 from carbon_runtime.rules.categories import counts_toward_japan_ndc, is_ndc_contributing
 from carbon_runtime.vocabulary import Authorization, CreditBasis, CreditCategory, CreditType, RetirementPurpose
 from services.registry.domain import commands as c
-from tests.unit.registry.support import ADMIN, ISSUANCE, World, holder, keyed, world
+from services.registry.domain.actor import idempotency_scope
+from tests.unit.registry.support import ADMIN, ISSUANCE, World, holder, world
 
 
 def mint(
@@ -30,7 +31,7 @@ def mint(
     corresponding_adjustment: bool = False,
     authorization: Authorization | None = None,
 ) -> str:
-    return w.bus.handle(
+    minted: str = w.bus.handle(
         c.MintBatch(
             actor=ISSUANCE,
             issuance_id=f"ISS-{batch_id}",
@@ -53,11 +54,14 @@ def mint(
             holder_account_id=w.proponent_account,
         )
     ).batch_id
+    return minted
 
 
 def use_for_ndc(w: World, batch_id: str, country: str) -> c.UseForNdc:
     return c.UseForNdc(
-        **keyed(ADMIN, None),
+        actor=ADMIN,
+        idempotency_key=None,
+        idempotency_scope=idempotency_scope(ADMIN),
         account_id=w.proponent_account,
         batch_id=batch_id,
         quantity_t=10,
@@ -136,7 +140,9 @@ def test_jcm_from_2021_counts_toward_japans_ndc_and_earlier_jcm_does_not() -> No
     def retire(batch_id: str) -> bool:
         result = w.bus.handle(
             c.RetireCredits(
-                **keyed(proponent, None),
+                actor=proponent,
+                idempotency_key=None,
+                idempotency_scope=idempotency_scope(proponent),
                 account_id=w.proponent_account,
                 batch_id=batch_id,
                 quantity_t=5,

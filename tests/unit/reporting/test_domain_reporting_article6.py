@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -232,3 +232,18 @@ def test_counted_retirement_of_units_without_corresponding_adjustment_is_not_an_
     no_ca_auth = replace(NDC_AUTH, authorization_id="AUTH-2", batch_id="B-NOCA")
     result = build_article6_report("JP", 2023, BATCHES, [no_ca_auth], PARTIES, retirements=[no_ca])
     assert result.records == ()
+
+
+def test_action_dates_are_days_in_japan_time_as_fiscal_years_are() -> None:
+    """Issue 13 item 9: 「Article 6 dates use JST where fiscal years do」. SHK fiscal years are Japanese
+    (§6.1.1 (a), 温対法 算定報告公表制度): a transfer at 2023-12-31T20:00Z happened on 1 January 2024 in Tokyo,
+    so it is dated 2024-01-01 and belongs to the 2024 report, not to 2023's."""
+    late = datetime(2023, 12, 31, 20, 0, tzinfo=UTC)
+    transfers = [
+        TransferFacts("T-NY", "ORG-VN", "ORG-JP", "B-JCM", 10, late, serial_ranges=("JCM-VN-0001-JCM-VN-0010",))
+    ]
+    in_2023 = build_article6_report("JP", 2023, BATCHES, [NDC_AUTH], PARTIES, transfers)
+    in_2024 = build_article6_report("JP", 2024, BATCHES, [NDC_AUTH], PARTIES, transfers)
+    assert [r.source_id for r in in_2023.records if r.source_id == "T-NY"] == []
+    first = [r for r in in_2024.records if r.source_id == "T-NY"]
+    assert [(r.action, r.action_date) for r in first] == [(AefAction.FIRST_TRANSFER, date(2024, 1, 1))]

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from html.parser import HTMLParser
 
@@ -182,3 +182,47 @@ def test_disclosure_line_carries_the_registrys_japan_ndc_flag_of_the_retirement(
     counted = replace(RETIREMENTS[0], counts_toward_japan_ndc=True)
     report = build_disclosure_report(ORG, 2024, [counted, RETIREMENTS[1]], BATCHES)
     assert {line.retirement_id: line.counts_toward_japan_ndc for line in report.lines} == {"R1": False, "R2": True}
+
+
+def test_disclosure_lists_cancellations_for_offsetting_and_permanence_of_removals() -> None:
+    """図 12 「カーボン・クレジット活用時の望ましい情報開示項目（例）」 and §6.1.2: ISSB 「カーボン・オフセットに関する
+    要求事項として、役割、クレジットのタイプ（…炭素除去の場合は自然ベースか技術ベースか等）、認証スキーム、永続性等
+    に係る情報開示を明記している。」; 表 5 第 5 条 2 項四号 「取消しすることによるカーボン・オフセット及びその他への
+    活用」. A forest removal retirement carries its permanence (nature storage, 100-year horizon, 10 % buffer);
+    a reduction carries none; the organization's cancellation for offsetting in the year is listed, dated in
+    Japan time, and another organization's or another year's is not."""
+    from carbon_runtime.vocabulary import CancellationPurpose
+    from services.reporting.domain.facts import CancellationFacts
+
+    forest = replace(FOREST, issued_quantity_t=1000, buffer_quantity_t=100)
+    batches = {forest.batch_id: forest, COOKSTOVE.batch_id: COOKSTOVE}
+    retirements = [
+        RetirementFacts(
+            "R-F", ORG, "A", "B-FOREST", 10, (), RetirementPurpose.VOLUNTARY_OFFSET, ORG, 2024,
+            datetime(2024, 5, 1, tzinfo=JST),
+        ),
+        RetirementFacts(
+            "R-S", ORG, "A", "B-STOVE", 5, (), RetirementPurpose.VOLUNTARY_OFFSET, ORG, 2024,
+            datetime(2024, 5, 2, tzinfo=JST),
+        ),
+    ]  # fmt: skip
+    new_year_in_tokyo = datetime(2023, 12, 31, 16, 30, tzinfo=UTC)  # 2024-01-01 01:30 JST
+    offset, corsia = CancellationPurpose.VOLUNTARY_OFFSET, CancellationPurpose.CORSIA
+    last_june = datetime(2023, 6, 1, tzinfo=JST)
+    cancellations = [
+        CancellationFacts("C-1", ORG, "B-STOVE", 7, ("S-1",), offset, "Event", new_year_in_tokyo),
+        CancellationFacts("C-2", "ORG-B", "B-STOVE", 3, (), corsia, "Air", new_year_in_tokyo),
+        CancellationFacts("C-3", ORG, "B-STOVE", 4, (), corsia, "Air", last_june),
+    ]
+    report = build_disclosure_report(ORG, 2024, retirements, batches, cancellations=cancellations)
+    forest_line, stove_line = report.lines
+    assert forest_line.permanence is not None
+    assert (forest_line.permanence.storage, forest_line.permanence.horizon_years) == (CreditBasis.NATURE, 100)
+    assert forest_line.permanence.buffer_share_percent == Decimal(10)
+    assert stove_line.permanence is None
+    assert [(c.cancellation_id, c.quantity_t, c.cancelled_on) for c in report.cancellations] == [
+        ("C-1", 7, date(2024, 1, 1))
+    ]
+    assert report.cancellations[0].purpose is CancellationPurpose.VOLUNTARY_OFFSET
+    assert report.total_quantity_t == 15  # cancellations are listed, not claimed for the year
+    assert json.loads(render_json(report))["cancellations"][0]["cancellationId"] == "C-1"

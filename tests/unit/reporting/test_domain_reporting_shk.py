@@ -188,3 +188,36 @@ def test_fiscal_year_runs_april_to_march_in_japan_time() -> None:
     assert fiscal_year_of(datetime(2025, 3, 31, 15, 0, tzinfo=UTC)) == 2025
     with pytest.raises(DomainError):
         fiscal_year_of(datetime(2025, 3, 31))  # noqa: DTZ001 - naive on purpose
+
+
+def test_onset_covers_only_own_domestic_reduction_credits_not_forest_or_foreign_ones() -> None:
+    """図 3 / 脚注 8: 「カーボン・クレジット発行者が他者にカーボン・クレジットを移転した場合、その移転分の
+    排出削減量は自ら主張することが出来ない」, but 「森林の整備及び保全により炭素吸収された温室効果ガスの炭素
+    吸収量として認証された国内認証排出削減量については、この上乗せ報告は対象外である。」
+
+    ORG-A proposed three batches and transferred 10 t of each away in FY2024: only its domestic
+    reduction credits (B-OWN) are added back; its domestic forest-absorption credits (B-FOREST) and
+    its Kenyan VCS project's credits (B-KE, outside its reported emissions) are not."""
+    batches = {
+        **BATCHES,
+        "B-FOREST": replace(
+            BATCHES["B-OWN"], batch_id="B-FOREST", credit_type=CreditType.REMOVAL, basis=CreditBasis.NATURE
+        ),
+        "B-KE": replace(
+            BATCHES["B-OWN"],
+            batch_id="B-KE",
+            program_id=ProgramId.VCS,
+            host_country="KE",
+            category=CreditCategory.GLOBAL,
+        ),
+    }
+    at = datetime(2024, 9, 1, 9, 0, tzinfo=JST)
+    transfers = [
+        transfer("T-OWN", "B-OWN", 10, at),
+        transfer("T-FOR", "B-FOREST", 10, at),
+        transfer("T-KE", "B-KE", 10, at),
+    ]
+    report = compute_shk_report(ShkInput(ORG, 2024, Decimal(1000)), [], transfers, batches)
+    assert report.onset_transfer_ids == ("T-OWN",)
+    assert report.transferred_onset_tco2 == Decimal(10)
+    assert report.adjusted_emissions_tco2 == Decimal(1010)

@@ -121,7 +121,8 @@ def test_duplicate_bid_ids_conflict_and_bad_bids_are_invalid() -> None:
 
 def test_average_winning_price_is_rounded_to_the_currency_minor_unit() -> None:
     """Issue 13 item 9 (「数字は契約どおり」): tender averages are rounded to the currency's minor unit.
-    The report asks that prices be published as carbon-pricing signals (§5.3 「カーボン・クレジットの価格が公示される形で取引される市場」);
+    The report asks for prices published as carbon-pricing signals (§5.3 「カーボン・クレジットの価格が
+    公示される形で取引される市場」);
     2 t at 1,500 yen and 1 t at 1,501 yen average 1,500.33… yen, published as 1,500 yen; in dollars
     the same bids average 1,500.33."""
     bids = [("a", 1500, 2), ("b", 1501, 1)]

@@ -45,6 +45,21 @@ class RetireCreditsInput:
     activity_description: str | None = None
     reporting_period_start: dt.date | None = None
     reporting_period_end: dt.date | None = None
+    ets_scheme: str | None = strawberry.field(
+        default=None,
+        description=(
+            "ETS_COMPLIANCE only, and then required: the scheme the credits are surrendered to "
+            "(CALIFORNIA_CAP_AND_TRADE, CHINA_NATIONAL_ETS, KOREA_ETS, EU_ETS); its offset limit "
+            "(METI report Table 8) applies."
+        ),
+    )
+    ets_obligation: Tonnes | None = strawberry.field(
+        default=None,
+        description=(
+            "ETS_COMPLIANCE only, and then required: the compliance obligation in tonnes for retirementYear; "
+            "the retirement may cover at most the scheme's share of it (Table 8)."
+        ),
+    )
 
 
 @strawberry.input

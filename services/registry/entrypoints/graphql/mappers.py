@@ -79,6 +79,8 @@ def retire_credits(principal: Principal, input: Any) -> c.RetireCredits:
         activity_description=input.activity_description or "",
         reporting_period_start=input.reporting_period_start,
         reporting_period_end=input.reporting_period_end,
+        ets_scheme=input.ets_scheme,
+        ets_obligation_t=None if input.ets_obligation is None else int(input.ets_obligation),
         **_keyed(actor(principal), input.idempotency_key),
     )
 

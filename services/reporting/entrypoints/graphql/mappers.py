@@ -8,6 +8,7 @@ import strawberry
 
 from carbon_runtime.transport.auth import Principal
 from carbon_runtime.transport.graphql_contract import (
+    CancellationPurpose,
     CreditBasis,
     CreditCategory,
     CreditType,
@@ -32,12 +33,14 @@ from services.reporting.entrypoints.graphql.types import (
     BufferReversal,
     CreditBatch,
     CreditMarketStatistics,
+    DisclosureCancellation,
     DisclosureLine,
     DisclosureReport,
     EligibilityDecision,
     EligibilityRuleResult,
     MarketVolume,
     Organization,
+    Permanence,
     PriceIndexPoint,
     ReadModelLag,
     ReconciliationDiscrepancy,
@@ -120,9 +123,44 @@ def disclosure(report: disclosure_domain.DisclosureReport) -> DisclosureReport:
                 serial_ranges=list(line.serial_ranges),
                 selection_rationale=line.selection_rationale,
                 counts_toward_japan_ndc=line.counts_toward_japan_ndc,
+                permanence=permanence(line.permanence),
             )
             for line in report.lines
         ],
+        cancellations=[
+            DisclosureCancellation(
+                cancellation_id=strawberry.ID(c.cancellation_id),
+                batch=CreditBatch(id=strawberry.ID(c.batch_id)),
+                quantity=Tonnes(c.quantity_t),
+                purpose=CancellationPurpose(c.purpose.value),
+                beneficiary=c.beneficiary,
+                cancelled_on=c.cancelled_on,
+                vintage_start=c.vintage_start,
+                vintage_end=c.vintage_end,
+                country=c.country,
+                project_name=c.project_name,
+                methodology=c.methodology,
+                credit_type=CreditType(c.credit_type.value),
+                basis=CreditBasis(c.basis.value),
+                program=c.program,
+                corresponding_adjustment=c.corresponding_adjustment,
+                serial_ranges=list(c.serial_ranges),
+                permanence=permanence(c.permanence),
+            )
+            for c in report.cancellations
+        ],
+    )
+
+
+def permanence(value: disclosure_domain.Permanence | None) -> Permanence | None:
+    if value is None:
+        return None
+    return Permanence(
+        storage=CreditBasis(value.storage.value),
+        horizon_years=value.horizon_years,
+        buffer_quantity=Tonnes(value.buffer_quantity_t),
+        issued_quantity=Tonnes(value.issued_quantity_t),
+        buffer_share_percent=value.buffer_share_percent,
     )
 
 

@@ -14,6 +14,7 @@ from strawberry.federation.types import FieldSet
 
 from carbon_runtime.transport.blocking import blocking
 from carbon_runtime.transport.graphql_contract import (
+    CancellationPurpose,
     CreditBasis,
     CreditCategory,
     CreditType,
@@ -99,6 +100,43 @@ class EligibilityDecision:
     rules: list[EligibilityRuleResult]
 
 
+@strawberry.type(
+    description=(
+        "Permanence of a removal credit (ISSB climate disclosure draft): how the carbon is stored, the "
+        "reference horizon, and the buffer set aside at issuance against reversals."
+    )
+)
+class Permanence:
+    storage: CreditBasis = strawberry.field(description="NATURE (forest, soil: reversal risk) or TECHNOLOGY.")
+    horizon_years: int = strawberry.field(description="Reference permanence horizon: 100 years (METI report §2.2).")
+    buffer_quantity: Tonnes
+    issued_quantity: Tonnes
+    buffer_share_percent: Decimal = strawberry.field(description="bufferQuantity / issuedQuantity x 100, exact.")
+
+
+@strawberry.type(
+    description="A cancellation (取消) the organization made in the year, e.g. for CORSIA or voluntary offsetting."
+)
+class DisclosureCancellation:
+    cancellation_id: strawberry.ID
+    batch: CreditBatch
+    quantity: Tonnes
+    purpose: CancellationPurpose
+    beneficiary: str
+    cancelled_on: date = strawberry.field(description="Day of the cancellation in Japan time.")
+    vintage_start: date
+    vintage_end: date
+    country: str
+    project_name: str
+    methodology: str
+    credit_type: CreditType
+    basis: CreditBasis
+    program: str
+    corresponding_adjustment: bool
+    serial_ranges: list[str]
+    permanence: Permanence | None
+
+
 @strawberry.type(description="One use of credits, with the items of the report's section 6.1.2.")
 class DisclosureLine:
     quantity: Tonnes
@@ -124,6 +162,9 @@ class DisclosureLine:
     counts_toward_japan_ndc: bool = strawberry.field(
         description="Japan counts this retirement toward its NDC (JCM credits for reductions from 2021)."
     )
+    permanence: Permanence | None = strawberry.field(
+        default=None, description="For removal credits: their permanence (ISSB); null for reductions."
+    )
 
 
 @strawberry.type
@@ -132,6 +173,10 @@ class DisclosureReport:
     year: int
     total_quantity: Tonnes
     lines: list[DisclosureLine]
+    cancellations: list[DisclosureCancellation] = strawberry.field(
+        default_factory=list,
+        description="Cancellations the organization made during the year (Japan time); not in totalQuantity.",
+    )
 
 
 @strawberry.type

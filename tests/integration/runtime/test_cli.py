@@ -1,5 +1,5 @@
-"""Every service entry point has a real command line (issue 22): `--help` and a mistyped command
-never start a server; the migration commands work without one.
+"""Every service entry point has a real command line (issue 22): `--help`, a mistyped command and a
+bare invocation (a command is required) never start a server; the migration commands work without one.
 
 The entry points run as subprocesses exactly as operators and manifests start them. "No port was
 opened": each process gets free HTTP and gRPC ports in its environment, must exit on its own (a
@@ -131,11 +131,23 @@ def test_history_lists_the_migrations_newest_first_without_a_database(tmp_path: 
     assert not (tmp_path / "registry.db").exists()
 
 
-def test_a_bare_invocation_runs_the_default_command_and_help_says_which() -> None:
-    # The images and the dev stack start servers without a command; the help says what that does.
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_bare_invocation_prints_the_usage_exits_non_zero_and_starts_no_server(service: str, tmp_path: Path) -> None:
+    # Issue 22 item 2: a command is required; the images, the chart and the dev stack pass `serve`.
+    result = _run(service, tmp_path=tmp_path)
+
+    assert result.returncode == 2
+    assert "usage:" in result.stderr
+    assert "the following arguments are required: COMMAND" in result.stderr
+    assert not (tmp_path / f"{service}.db").exists(), "a bare invocation must not touch the database"
+
+
+def test_the_parser_requires_a_command_and_help_says_so() -> None:
     cli = ServiceCli("registry", lambda: "sqlite://", lambda: None)
     parser = build_parser(cli)
 
-    assert parser.parse_args([]).command is None
-    assert DEFAULT_COMMAND == "serve"
-    assert "Without a command: serve." in " ".join(parser.format_help().split())
+    assert DEFAULT_COMMAND is None
+    with pytest.raises(SystemExit) as exited:
+        parser.parse_args([])
+    assert exited.value.code == 2
+    assert "A command is required." in " ".join(parser.format_help().split())
